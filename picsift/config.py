@@ -1,0 +1,63 @@
+"""One typed settings object for the whole process.
+
+All state lives under ``home`` (``PICSIFT_HOME``), so pointing that one variable elsewhere
+moves the catalog, the vector indexes and the downloaded models together. Every other
+setting can come from the environment (``PICSIFT_<NAME>``) or be passed explicitly.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from platformdirs import user_data_dir
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_home() -> Path:
+    return Path(user_data_dir("picsift", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """Process-wide configuration; built once at the edge (CLI, API) and passed down."""
+
+    model_config = SettingsConfigDict(env_prefix="PICSIFT_", extra="ignore")
+
+    home: Path = Field(default_factory=_default_home, description="Directory holding all state.")
+    models_dir: Path | None = Field(
+        default=None,
+        description="Where model folders live; defaults to HOME/models. Air-gapped users copy "
+        "folders made by `picsift models pull` here.",
+    )
+    preset: str = Field(default="default", description="Model preset used when none is given.")
+    allow_download: bool = Field(
+        default=True, description="Fetch missing weights from the Hugging Face hub on first use."
+    )
+    device: str = Field(default="auto", description="'auto', 'cpu' or 'cuda'.")
+    threads: int = Field(default=0, ge=0, description="Torch intra-op threads; 0 = all cores.")
+    batch_size: int = Field(default=8, ge=1, le=512)
+    decode_workers: int = Field(default=0, ge=0, description="Decoding threads; 0 = cores.")
+    max_image_pixels: int = Field(
+        default=178_956_970,
+        ge=1,
+        description="Decompression-bomb guard: images decoding to more pixels are refused.",
+    )
+    max_side: int = Field(
+        default=1024, ge=64, description="Longest side images are downscaled to before models."
+    )
+    max_file_bytes: int = Field(
+        default=256 * 1024 * 1024, ge=1, description="Files larger than this are refused."
+    )
+
+    @property
+    def resolved_models_dir(self) -> Path:
+        return self.models_dir if self.models_dir is not None else self.home / "models"
+
+    @property
+    def resolved_threads(self) -> int:
+        return self.threads or (os.cpu_count() or 1)
+
+    @property
+    def resolved_decode_workers(self) -> int:
+        return self.decode_workers or min(4, os.cpu_count() or 1)

@@ -1,0 +1,204 @@
+"""Safe decoding of untrusted image bytes.
+
+Every failure becomes an :class:`~picsift.errors.ImageError` naming the input and the reason,
+so one bad file never stops a run. Policy:
+
+* orientation from EXIF is applied; CMYK, palette, 16-bit, greyscale and alpha become RGB
+  (transparency over white); animations give their first frame;
+* the decompression-bomb guard counts the pixels that will actually be decoded: JPEGs are
+  decoded at a reduced DCT scale (``draft``) when they are larger than needed, so a huge
+  JPEG is accepted cheaply while a huge PNG is refused;
+* the result is downscaled so its longest side is at most ``max_side``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import stat
+import warnings
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from picsift.errors import ImageError
+
+_EXIF_IFD = 0x8769
+_DATETIME_ORIGINAL = 36867
+_DATETIME = 306
+_ORIENTATION = 274
+
+
+@dataclass(frozen=True)
+class DecodedImage:
+    """Model-ready RGB image plus facts about the original file."""
+
+    image: Image.Image
+    width: int
+    height: int
+    format: str
+    taken_at: str | None
+
+
+def _not_an_image_reason(data: bytes) -> str:
+    head = data[:512].lstrip()
+    if head.startswith(b"%PDF"):
+        return "not an image: the file is a PDF document"
+    if head[:1] == b"<" or head.startswith(b"\xef\xbb\xbf<"):
+        kind = "SVG" if b"<svg" in data[:2048].lower() else "HTML/XML"
+        return f"not a supported image: the file is {kind} text"
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        return "not a recognised image format"
+    if text and all(ch.isprintable() or ch in "\r\n\t" for ch in text):
+        return "not an image: the file is plain text"
+    return "not a recognised image format"
+
+
+def _taken_at(img: Image.Image) -> str | None:
+    """EXIF capture time as ISO 8601, or None; corrupt EXIF is ignored, not fatal."""
+    try:
+        exif = img.getexif()
+        raw = exif.get_ifd(_EXIF_IFD).get(_DATETIME_ORIGINAL) or exif.get(_DATETIME)
+        if not raw:
+            return None
+        text = raw.decode(errors="ignore") if isinstance(raw, bytes) else str(raw)
+        return datetime.strptime(text.strip("\x00 ")[:19], "%Y:%m:%d %H:%M:%S").isoformat()
+    except Exception:
+        return None
+
+
+def _orientation(img: Image.Image) -> int:
+    try:
+        value = int(img.getexif().get(_ORIENTATION, 1))
+    except Exception:
+        return 1
+    return value if 1 <= value <= 8 else 1
+
+
+def _to_rgb(img: Image.Image) -> Image.Image:
+    if img.mode == "RGB":
+        return img
+    if img.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+        arr = np.asarray(img, dtype=np.float64)
+        top = arr.max() if arr.size else 0.0
+        scaled = (arr / top * 255.0) if top > 0 else arr
+        return Image.fromarray(np.clip(scaled, 0, 255).astype(np.uint8), "L").convert("RGB")
+    if img.mode == "P":
+        img = img.convert("RGBA") if "transparency" in img.info else img.convert("RGB")
+    if img.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = img.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    return img.convert("RGB")
+
+
+def decode_image(
+    data: bytes, source: str | Path, *, max_pixels: int, max_side: int
+) -> DecodedImage:
+    """Decode ``data`` (named ``source`` in errors) into an RGB image at most ``max_side``."""
+    if not data:
+        raise ImageError(source, "empty file (0 bytes)")
+    # picsift applies its own guard below, on the pixels that will really be decoded (after
+    # JPEG draft reduction); PIL's process-wide check would refuse huge JPEGs we can shrink.
+    Image.MAX_IMAGE_PIXELS = None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            img = Image.open(io.BytesIO(data))
+    except UnidentifiedImageError:
+        raise ImageError(source, _not_an_image_reason(data)) from None
+    except Exception as exc:
+        raise ImageError(source, f"unreadable image header: {exc}") from None
+
+    fmt = img.format or "unknown"
+    width, height = img.size
+    if width < 1 or height < 1:
+        raise ImageError(source, f"invalid image size {width}x{height}")
+    orientation = _orientation(img)
+    if fmt == "JPEG":
+        img.draft("RGB", (max_side, max_side))
+    dw, dh = img.size
+    if dw * dh > max_pixels:
+        raise ImageError(
+            source,
+            f"decompression-bomb guard: {width}x{height} {fmt} decodes to {dw * dh:,} pixels, "
+            f"over the limit of {max_pixels:,} (PICSIFT_MAX_IMAGE_PIXELS)",
+        )
+    taken_at = _taken_at(img)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            img.seek(0)
+            img.load()
+    except Exception as exc:
+        reason = str(exc) or type(exc).__name__
+        if "truncated" in reason.lower() or isinstance(exc, (SyntaxError, EOFError)):
+            reason = f"truncated or corrupt {fmt} data ({reason})"
+        else:
+            reason = f"cannot decode {fmt} data ({reason})"
+        raise ImageError(source, reason) from None
+    try:
+        rgb = _to_rgb(img)
+        if orientation != 1:
+            rgb = _apply_orientation(rgb, orientation)
+        rgb.thumbnail((max_side, max_side), Image.Resampling.BICUBIC, reducing_gap=3.0)
+    except Exception as exc:
+        raise ImageError(source, f"cannot convert {fmt} ({img.mode}) to RGB: {exc}") from None
+    if orientation in (5, 6, 7, 8):
+        width, height = height, width
+    return DecodedImage(image=rgb, width=width, height=height, format=fmt, taken_at=taken_at)
+
+
+_TRANSPOSE = {
+    2: [Image.Transpose.FLIP_LEFT_RIGHT],
+    3: [Image.Transpose.ROTATE_180],
+    4: [Image.Transpose.FLIP_TOP_BOTTOM],
+    5: [Image.Transpose.TRANSPOSE],
+    6: [Image.Transpose.ROTATE_270],
+    7: [Image.Transpose.TRANSVERSE],
+    8: [Image.Transpose.ROTATE_90],
+}
+
+
+def _apply_orientation(img: Image.Image, orientation: int) -> Image.Image:
+    for op in _TRANSPOSE.get(orientation, []):
+        img = img.transpose(op)
+    return img
+
+
+def read_image_file(path: Path, *, max_bytes: int) -> tuple[bytes, str]:
+    """Read a file once, returning its bytes and sha256; refuses what is not a regular file."""
+    try:
+        before = os.stat(path)
+        if not stat.S_ISREG(before.st_mode):
+            raise ImageError(path, "not a regular file")
+        if before.st_size > max_bytes:
+            raise ImageError(
+                path, f"file is {before.st_size:,} bytes, over the limit of {max_bytes:,}"
+            )
+        with open(path, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+        after = os.stat(path)
+    except ImageError:
+        raise
+    except PermissionError:
+        raise ImageError(path, "permission denied") from None
+    except FileNotFoundError:
+        raise ImageError(
+            path, "file not found (it may have been moved or deleted)", transient=True
+        ) from None
+    except OSError as exc:
+        raise ImageError(path, f"cannot read file: {exc.strerror or exc}") from None
+    if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns) or len(
+        data
+    ) != after.st_size:
+        raise ImageError(
+            path, "file changed while it was being read; run again to index it", transient=True
+        )
+    return data, hashlib.sha256(data).hexdigest()

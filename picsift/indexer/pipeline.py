@@ -1,0 +1,63 @@
+"""Reading, hashing and decoding files in worker threads, ahead of the model work.
+
+PIL and hashlib release the GIL while they work, so a small thread pool keeps decoding
+overlapped with inference on the main thread. Results come back in submission order with a
+bounded look-ahead, so memory stays flat however large the library.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+from picsift.config import Settings
+from picsift.errors import ImageError
+from picsift.imaging import DecodedImage, decode_image, read_image_file
+from picsift.indexer.scan import FileStat
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """One file after reading: its hash, and either a decoded image or the reason it failed."""
+
+    file: FileStat
+    sha256: str | None
+    decoded: DecodedImage | None
+    error: str | None
+    transient: bool = False
+
+
+def load_one(file: FileStat, settings: Settings) -> Loaded:
+    from pathlib import Path
+
+    sha: str | None = None
+    try:
+        data, sha = read_image_file(Path(file.path), max_bytes=settings.max_file_bytes)
+        decoded = decode_image(
+            data, file.path, max_pixels=settings.max_image_pixels, max_side=settings.max_side
+        )
+    except ImageError as exc:
+        return Loaded(file, sha, None, exc.reason, exc.transient)
+    except Exception as exc:  # a decoder bug must not stop the run
+        return Loaded(file, sha, None, f"unexpected decoder failure: {type(exc).__name__}: {exc}")
+    return Loaded(file, sha, decoded, None)
+
+
+def load_ahead(files: Iterable[FileStat], settings: Settings, lookahead: int) -> Iterator[Loaded]:
+    """Yield :class:`Loaded` for each file in order, decoding up to ``lookahead`` ahead."""
+    workers = settings.resolved_decode_workers
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="picsift-decode") as pool:
+        queue: deque[Future[Loaded]] = deque()
+        source = iter(files)
+        try:
+            for file in source:
+                queue.append(pool.submit(load_one, file, settings))
+                if len(queue) >= lookahead:
+                    yield queue.popleft().result()
+            while queue:
+                yield queue.popleft().result()
+        finally:
+            for fut in queue:
+                fut.cancel()

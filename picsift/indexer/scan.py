@@ -1,0 +1,77 @@
+"""Finding the image files under the paths a user gives, without following directory loops."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+IMAGE_EXTENSIONS = frozenset(
+    {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".jfif"}
+)
+
+
+@dataclass(frozen=True)
+class FileStat:
+    path: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass
+class ScanResult:
+    files: list[FileStat] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _display(raw: str) -> str:
+    return raw.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _valid_name(path: str) -> bool:
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def scan(root: Path, result: ScanResult | None = None) -> ScanResult:
+    """Image files under ``root`` (a file or a directory), sorted for a stable order.
+
+    Symlinked files are indexed under their link path; symlinked directories are not entered,
+    which rules out loops. Hidden directories are skipped.
+    """
+    out = result if result is not None else ScanResult()
+    if root.is_file():
+        _add(str(root), out)
+        return out
+    if not root.is_dir():
+        out.problems.append((str(root), "no such file or directory"))
+        return out
+
+    def on_error(exc: OSError) -> None:
+        out.problems.append((_display(str(exc.filename)), f"cannot list directory: {exc.strerror}"))
+
+    found: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(root, onerror=on_error):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in filenames:
+            if Path(name).suffix.lower() in IMAGE_EXTENSIONS:
+                found.append(os.path.join(dirpath, name))
+    for path in sorted(found):
+        _add(path, out)
+    return out
+
+
+def _add(path: str, out: ScanResult) -> None:
+    if not _valid_name(path):
+        out.problems.append((_display(path), "file name is not valid UTF-8; rename the file"))
+        return
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        reason = "broken symbolic link" if os.path.islink(path) else f"cannot stat: {exc.strerror}"
+        out.problems.append((path, reason))
+        return
+    out.files.append(FileStat(path, st.st_size, st.st_mtime_ns))

@@ -1,0 +1,204 @@
+"""The incremental indexer: what changed since the last run, and only that, goes to the models.
+
+Unchanged files (same size and mtime) are skipped without being read. Changed files are
+hashed; identical bytes only refresh the stat. New files are recorded as ``pending`` first,
+so a killed run resumes exactly where it stopped; results are committed one batch per
+transaction, so a kill loses at most the batch in flight. Files that vanished are matched by
+hash to new paths (a move keeps its id and results) before the rest are pruned.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from picsift.config import Settings
+from picsift.errors import ModelMismatchError, PicsiftError
+from picsift.indexer.pipeline import Loaded, load_ahead
+from picsift.indexer.scan import FileStat, ScanResult, scan
+from picsift.models.provider import ModelSource
+from picsift.store import IMAGE_SPACE, Analysis, ImageRow, Store
+
+
+class Progress(Protocol):
+    """Where the indexer reports progress; the CLI draws a bar, tests count calls."""
+
+    def start(self, total: int) -> None: ...
+
+    def advance(self, n: int = 1) -> None: ...
+
+
+class _NoProgress:
+    def start(self, total: int) -> None:
+        pass
+
+    def advance(self, n: int = 1) -> None:
+        pass
+
+
+@dataclass
+class IndexReport:
+    indexed: int = 0
+    unchanged: int = 0
+    refreshed: int = 0
+    moved: int = 0
+    copied: int = 0
+    pruned: int = 0
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+    model_seconds: float = 0.0
+
+    @property
+    def complete(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class _Plan:
+    todo: list[FileStat] = field(default_factory=list)
+    known: dict[str, ImageRow] = field(default_factory=dict)
+    missing: dict[str, ImageRow] = field(default_factory=dict)
+
+
+class Indexer:
+    def __init__(self, store: Store, models: ModelSource, settings: Settings) -> None:
+        self._store = store
+        self._models = models
+        self._settings = settings
+
+    def run(self, roots: Sequence[Path], progress: Progress | None = None) -> IndexReport:
+        progress = progress or _NoProgress()
+        started = time.perf_counter()
+        report = IndexReport()
+        self._check_model()
+        with self._store.writer_lock():
+            plan = self._plan(roots, report)
+            progress.start(len(plan.todo))
+            self._process(plan, report, progress)
+            self._prune(plan, report)
+            self._store.vector_index(IMAGE_SPACE, save=True)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _check_model(self) -> None:
+        """Refuse early, before any model loads, if the store belongs to another model."""
+        wanted = self._models.preset.embedder.model_id
+        bound = self._store.catalog.space_model(IMAGE_SPACE)
+        if (
+            bound is not None
+            and bound != wanted
+            and self._store.catalog.embedding_count(IMAGE_SPACE)
+        ):
+            raise ModelMismatchError(
+                f"the store at {self._store.home} was indexed with {bound}, not {wanted} "
+                f"(preset '{self._models.preset.name}'); mixing models in one index would make "
+                f"search meaningless. Use the same --models preset, or another --home / "
+                f"PICSIFT_HOME for this model"
+            )
+
+    def _plan(self, roots: Sequence[Path], report: IndexReport) -> _Plan:
+        catalog = self._store.catalog
+        scanned = ScanResult()
+        plan = _Plan()
+        for root in roots:
+            absolute = Path(os.path.abspath(root))
+            before = len(scanned.files)
+            scan(absolute, scanned)
+            plan.known.update(catalog.rows_under(str(absolute)))
+            if len(scanned.files) == before and not absolute.exists():
+                raise PicsiftError(f"{root}: no such file or directory")
+        report.errors.extend(scanned.problems)
+        seen = {f.path for f in scanned.files}
+        new: list[FileStat] = []
+        for f in scanned.files:
+            row = plan.known.get(f.path)
+            if row is None:
+                new.append(f)
+            elif row.status == "pending" or (row.size, row.mtime_ns) != (f.size, f.mtime_ns):
+                plan.todo.append(f)
+            else:
+                report.unchanged += 1
+                if row.status == "error":
+                    report.errors.append((row.path, row.error or "unknown error"))
+        catalog.add_pending((f.path, f.size, f.mtime_ns) for f in new)
+        plan.todo.extend(new)
+        plan.todo.sort(key=lambda f: f.path)
+        plan.missing = {p: r for p, r in plan.known.items() if p not in seen}
+        return plan
+
+    def _process(self, plan: _Plan, report: IndexReport, progress: Progress) -> None:
+        catalog = self._store.catalog
+        batch: list[Loaded] = []
+        by_sha = {r.sha256: r for r in plan.missing.values() if r.sha256 and r.status == "ok"}
+        lookahead = max(2 * self._settings.batch_size, 8)
+        for item in load_ahead(plan.todo, self._settings, lookahead):
+            f = item.file
+            row = plan.known.get(f.path)
+            if item.error is not None or item.decoded is None:
+                if not item.transient:
+                    catalog.mark_error(f.path, item.error or "unknown error", item.sha256)
+                report.errors.append((f.path, item.error or "unknown error"))
+                progress.advance()
+                continue
+            assert item.sha256 is not None
+            if row is not None and row.status == "ok" and row.sha256 == item.sha256:
+                catalog.touch(row.id, f.size, f.mtime_ns)
+                report.refreshed += 1
+            elif (moved := by_sha.pop(item.sha256, None)) is not None:
+                catalog.move(moved, f.path, f.size, f.mtime_ns)
+                plan.missing.pop(moved.path, None)
+                report.moved += 1
+            elif twins := catalog.find_done_by_sha(item.sha256):
+                catalog.copy_result(twins[0], f.path, item.sha256)
+                report.copied += 1
+            else:
+                batch.append(item)
+                if len(batch) >= self._settings.batch_size:
+                    self._analyse(batch, report)
+                    progress.advance(len(batch))
+                    batch = []
+                continue
+            progress.advance()
+        if batch:
+            self._analyse(batch, report)
+            progress.advance(len(batch))
+
+    def _analyse(self, batch: list[Loaded], report: IndexReport) -> None:
+        t0 = time.perf_counter()
+        embedder = self._models.embedder()
+        captioner = self._models.captioner()
+        self._store.catalog.bind_model(IMAGE_SPACE, embedder.model_id, embedder.dim)
+        images = [item.decoded.image for item in batch if item.decoded is not None]
+        vectors = embedder.embed_images(images)
+        captions = captioner.caption(images)
+        analyses = []
+        for item, vector, caption in zip(batch, vectors, captions, strict=True):
+            d = item.decoded
+            assert d is not None and item.sha256 is not None
+            analyses.append(
+                Analysis(
+                    path=item.file.path,
+                    sha256=item.sha256,
+                    size=item.file.size,
+                    mtime_ns=item.file.mtime_ns,
+                    width=d.width,
+                    height=d.height,
+                    format=d.format,
+                    taken_at=d.taken_at,
+                    caption=caption,
+                    embedding=vector,
+                    embedder=embedder.model_id,
+                    captioner=captioner.model_id,
+                )
+            )
+        self._store.catalog.commit_analyses(analyses)
+        report.indexed += len(analyses)
+        report.model_seconds += time.perf_counter() - t0
+
+    def _prune(self, plan: _Plan, report: IndexReport) -> None:
+        gone = [r.id for p, r in plan.missing.items() if not os.path.lexists(p)]
+        report.pruned = self._store.catalog.delete(gone)

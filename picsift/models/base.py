@@ -1,0 +1,107 @@
+"""The model boundary: one narrow interface per job.
+
+Everything above this module (indexer, search, API) talks to these protocols only, so a
+fake can stand in for tests and a new backend is one class. Real backends derive from the
+``*Base`` classes, which fix the order preprocess -> forward -> postprocess and own the one
+place where embeddings are L2-normalised.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+from PIL import Image
+
+
+def l2_normalize(vectors: np.ndarray) -> np.ndarray:
+    """Unit-length rows as contiguous float32; zero rows stay zero instead of becoming NaN."""
+    arr = np.asarray(vectors, dtype=np.float32)
+    if arr.ndim != 2:
+        raise ValueError(f"expected a 2-D array of embeddings, got shape {arr.shape}")
+    norms = np.linalg.norm(arr, axis=1, keepdims=True)
+    np.maximum(norms, 1e-12, out=norms)
+    return np.ascontiguousarray(arr / norms, dtype=np.float32)
+
+
+@runtime_checkable
+class ImageTextEmbedder(Protocol):
+    """Maps images and texts into one space where cosine similarity means relevance."""
+
+    model_id: str
+    dim: int
+
+    def embed_images(self, images: Sequence[Image.Image]) -> np.ndarray:
+        """float32 [n, dim], unit rows."""
+        ...
+
+    def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
+        """float32 [n, dim], unit rows."""
+        ...
+
+
+@runtime_checkable
+class Captioner(Protocol):
+    """Writes one paragraph describing what is in each image."""
+
+    model_id: str
+
+    def caption(self, images: Sequence[Image.Image]) -> list[str]: ...
+
+
+class EmbedderBase(ABC):
+    """Fixes the inference order so every backend normalises the same way, here and only here."""
+
+    model_id: str
+    dim: int
+
+    def embed_images(self, images: Sequence[Image.Image]) -> np.ndarray:
+        if len(images) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return l2_normalize(self._forward_images(self._preprocess_images(images)))
+
+    def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
+        if len(texts) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return l2_normalize(self._forward_texts(self._preprocess_texts(texts)))
+
+    @abstractmethod
+    def _preprocess_images(self, images: Sequence[Image.Image]) -> Any:
+        """Pure: PIL images to model input (no model state touched)."""
+
+    @abstractmethod
+    def _forward_images(self, batch: Any) -> np.ndarray:
+        """Model call: raw, unnormalised vectors."""
+
+    @abstractmethod
+    def _preprocess_texts(self, texts: Sequence[str]) -> Any: ...
+
+    @abstractmethod
+    def _forward_texts(self, batch: Any) -> np.ndarray: ...
+
+
+class CaptionerBase(ABC):
+    """Same split for captioners: preprocess, generate, decode."""
+
+    model_id: str
+
+    def caption(self, images: Sequence[Image.Image]) -> list[str]:
+        if len(images) == 0:
+            return []
+        return [_tidy(text) for text in self._decode(self._generate(self._preprocess(images)))]
+
+    @abstractmethod
+    def _preprocess(self, images: Sequence[Image.Image]) -> Any: ...
+
+    @abstractmethod
+    def _generate(self, batch: Any) -> Any: ...
+
+    @abstractmethod
+    def _decode(self, output: Any) -> list[str]: ...
+
+
+def _tidy(text: str) -> str:
+    """One paragraph: collapse whitespace so captions store and print on one line."""
+    return " ".join(text.split())

@@ -1,0 +1,73 @@
+"""transformers captioners (Florence-2, BLIP, GIT) behind one class, configured by preset data.
+
+The families differ only in data: the model class, an optional task prompt (Florence-2's
+``<MORE_DETAILED_CAPTION>``), and generation settings. So one backend reads those from the
+preset's ``options`` instead of one subclass per family.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+from PIL import Image
+
+from picsift.errors import PresetError
+from picsift.models.base import CaptionerBase
+
+_ALLOWED_CLASSES = {
+    "Florence2ForConditionalGeneration",
+    "BlipForConditionalGeneration",
+    "GitForCausalLM",
+    "AutoModelForImageTextToText",
+    "AutoModelForVision2Seq",
+}
+# Keys some processors emit that generate() does not take.
+_DROP_KEYS = ("token_type_ids",)
+
+
+class TransformersCaptioner(CaptionerBase):
+    def __init__(
+        self, folder: Path, model_id: str, device: torch.device, options: dict[str, Any]
+    ) -> None:
+        import transformers
+
+        class_name = str(options.get("model_class", "AutoModelForImageTextToText"))
+        if class_name not in _ALLOWED_CLASSES or not hasattr(transformers, class_name):
+            raise PresetError(f"captioner '{model_id}': unsupported model_class '{class_name}'")
+        model_class = getattr(transformers, class_name)
+        self._processor: Any = transformers.AutoProcessor.from_pretrained(folder)
+        self._model: Any = model_class.from_pretrained(folder).to(device).eval()
+        self._device = device
+        self._prompt: str | None = options.get("prompt")
+        self._generate_kwargs = {
+            "max_new_tokens": int(options.get("max_new_tokens", 64)),
+            "num_beams": int(options.get("num_beams", 1)),
+            "do_sample": False,
+        }
+        if "min_new_tokens" in options:
+            self._generate_kwargs["min_new_tokens"] = int(options["min_new_tokens"])
+        self.model_id = model_id
+
+    def _preprocess(self, images: Sequence[Image.Image]) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"images": list(images), "return_tensors": "pt"}
+        if self._prompt:
+            kwargs["text"] = [self._prompt] * len(images)
+        inputs = dict(self._processor(**kwargs))
+        for key in _DROP_KEYS:
+            inputs.pop(key, None)
+        return inputs
+
+    def _generate(self, batch: dict[str, Any]) -> Any:
+        moved = {k: v.to(self._device) if hasattr(v, "to") else v for k, v in batch.items()}
+        with torch.inference_mode():
+            return self._model.generate(**moved, **self._generate_kwargs)
+
+    def _decode(self, output: Any) -> list[str]:
+        texts = self._processor.batch_decode(output, skip_special_tokens=True)
+        if self._prompt:
+            # Decoder-only models echo the prompt; encoder-decoder ones don't.
+            texts = [t.removeprefix(self._prompt) for t in texts]
+        return [str(t) for t in texts]

@@ -1,0 +1,119 @@
+"""Find a model's weights on disk, or fetch them once, and say clearly when neither works.
+
+Everything is resolved to a local folder with the published file layout, and the backends
+only ever load from a folder. So real weights (downloaded, copied in by an air-gapped user,
+or already in the Hugging Face cache) and the locally built tiny models take one path.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from picsift.config import Settings
+from picsift.errors import ModelUnavailableError
+from picsift.models.presets import ModelSpec
+
+# Files a folder must hold before a backend can load from it.
+_REQUIRED: dict[str, tuple[str, ...]] = {
+    "open_clip": ("open_clip_config.json",),
+    "transformers": ("config.json",),
+}
+_WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pth")
+# What to fetch from the hub: only the files that backend loads (repos often hold several
+# copies of the weights in different formats).
+_DOWNLOAD_PATTERNS: dict[str, list[str]] = {
+    "open_clip": ["open_clip_config.json", "open_clip_model.safetensors"],
+    "transformers": ["*.json", "*.safetensors", "*.txt", "*.model"],
+}
+
+Builder = Callable[[str, Path], Path]
+
+
+def is_complete(folder: Path, spec: ModelSpec) -> bool:
+    """A folder counts only if its config and at least one weights file are there."""
+    if not folder.is_dir():
+        return False
+    if not all((folder / name).is_file() for name in _REQUIRED.get(spec.backend, ())):
+        return False
+    return any(p.suffix in _WEIGHT_SUFFIXES for p in folder.iterdir())
+
+
+def _hub_offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes", "on"}
+
+
+def hf_cache_folder(spec: ModelSpec) -> Path | None:
+    try:
+        from huggingface_hub import snapshot_download
+
+        return Path(snapshot_download(spec.repo, revision=spec.revision, local_files_only=True))
+    except Exception:
+        return None
+
+
+def download(spec: ModelSpec, target: Path) -> Path:
+    """Fetch the model's files from the hub into ``target`` (resumable)."""
+    from huggingface_hub import snapshot_download
+
+    try:
+        snapshot_download(
+            spec.repo,
+            revision=spec.revision,
+            local_dir=target,
+            allow_patterns=_DOWNLOAD_PATTERNS.get(spec.backend),
+        )
+    except Exception as exc:
+        raise ModelUnavailableError(
+            f"could not download model '{spec.name}' ({spec.repo}) from the Hugging Face hub: "
+            f"{exc}. {how_to_provide(spec, target)}"
+        ) from None
+    if not is_complete(target, spec):
+        raise ModelUnavailableError(
+            f"download of '{spec.name}' ({spec.repo}) into {target} is incomplete."
+        )
+    return target
+
+
+def how_to_provide(spec: ModelSpec, target: Path) -> str:
+    return (
+        f"To provide it: run `picsift models pull {spec.name}` on a machine with network and "
+        f"copy the folder to {target} (or set PICSIFT_MODELS_DIR to the folder holding it), "
+        f"or try the product with `--models tiny` (random weights, meaningless output)."
+    )
+
+
+def resolve(spec: ModelSpec, settings: Settings, builder: Builder | None = None) -> Path:
+    """Return a local folder holding ``spec``'s weights, fetching or building it if allowed.
+
+    Order: an explicit ``path`` in the preset, the models directory, the Hugging Face cache,
+    then (for ``build`` models) a local build or (for hub models) a download.
+    """
+    target = settings.resolved_models_dir / spec.folder_name
+    looked: list[str] = []
+    candidates = [Path(spec.path).expanduser()] if spec.path else []
+    candidates.append(target)
+    for folder in candidates:
+        looked.append(str(folder))
+        if is_complete(folder, spec):
+            return folder
+    if spec.build:
+        if builder is None:
+            raise ModelUnavailableError(f"model '{spec.name}' must be built locally: no builder")
+        return builder(spec.name, target)
+    cached = hf_cache_folder(spec)
+    looked.append(f"the Hugging Face cache ({spec.repo})")
+    if cached is not None and is_complete(cached, spec):
+        return cached
+    if settings.allow_download and not _hub_offline():
+        return download(spec, target)
+    reason = (
+        "downloads are off (PICSIFT_ALLOW_DOWNLOAD=0)"
+        if not settings.allow_download
+        else "the hub is offline (HF_HUB_OFFLINE=1)"
+    )
+    raise ModelUnavailableError(
+        f"weights for model '{spec.name}' ({spec.repo}) were not found and {reason}. "
+        f"Looked in: {'; '.join(looked)}. {how_to_provide(spec, target)}"
+    )

@@ -1,0 +1,121 @@
+"""Model presets, read from TOML data rather than written as code branches.
+
+The packaged ``presets.toml`` is the base; ``$PICSIFT_HOME/presets.toml``, when present, adds
+or overrides entries, so a user can register another captioner or CLIP checkpoint without
+touching the code.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from picsift.errors import PresetError
+
+ModelKind = Literal["embedder", "captioner"]
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One model: what it is, which code runs it, and where its weights come from."""
+
+    name: str
+    kind: ModelKind
+    backend: str
+    repo: str
+    license: str = "unknown"
+    architecture: str | None = None
+    pretrained: str | None = None
+    dim: int | None = None
+    build: str | None = None
+    revision: str | None = None
+    path: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def model_id(self) -> str:
+        """Stable identity stored beside everything the model produced."""
+        return f"{self.backend}:{self.repo}" + (f"@{self.revision}" if self.revision else "")
+
+    @property
+    def folder_name(self) -> str:
+        return self.repo.replace("/", "--")
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    embedder: ModelSpec
+    captioner: ModelSpec
+    description: str = ""
+    meaningless: bool = False
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise PresetError(f"cannot read presets file {path}: {exc}") from exc
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = {section: dict(base.get(section, {})) for section in ("models", "presets")}
+    for section in ("models", "presets"):
+        out[section].update(extra.get(section, {}))
+    return out
+
+
+def _model_spec(name: str, raw: dict[str, Any]) -> ModelSpec:
+    known = {f for f in ModelSpec.__dataclass_fields__ if f != "name"}
+    unknown = set(raw) - known
+    if unknown:
+        raise PresetError(f"model '{name}': unknown fields {sorted(unknown)}")
+    if raw.get("kind") not in ("embedder", "captioner"):
+        raise PresetError(f"model '{name}': kind must be 'embedder' or 'captioner'")
+    for required in ("backend", "repo"):
+        if not raw.get(required):
+            raise PresetError(f"model '{name}': missing '{required}'")
+    return ModelSpec(name=name, **raw)
+
+
+class PresetCatalog:
+    """All known models and presets, merged from the packaged and the user's file."""
+
+    def __init__(self, user_file: Path | None = None) -> None:
+        packaged = resources.files("picsift.models").joinpath("presets.toml")
+        with resources.as_file(packaged) as path:
+            data = _read_toml(path)
+        if user_file is not None and user_file.is_file():
+            data = _merge(data, _read_toml(user_file))
+        self.models = {name: _model_spec(name, raw) for name, raw in data["models"].items()}
+        self._presets = data["presets"]
+
+    def names(self) -> list[str]:
+        return sorted(self._presets)
+
+    def model(self, name: str) -> ModelSpec:
+        try:
+            return self.models[name]
+        except KeyError:
+            raise PresetError(
+                f"unknown model '{name}'; known: {', '.join(sorted(self.models))}"
+            ) from None
+
+    def preset(self, name: str) -> Preset:
+        raw = self._presets.get(name)
+        if raw is None:
+            raise PresetError(f"unknown preset '{name}'; choose one of: {', '.join(self.names())}")
+        embedder, captioner = self.model(raw["embedder"]), self.model(raw["captioner"])
+        if embedder.kind != "embedder" or captioner.kind != "captioner":
+            raise PresetError(f"preset '{name}': embedder/captioner entries have the wrong kind")
+        return Preset(
+            name=name,
+            embedder=embedder,
+            captioner=captioner,
+            description=raw.get("description", ""),
+            meaningless=bool(raw.get("meaningless", False)),
+        )

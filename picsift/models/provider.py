@@ -1,0 +1,98 @@
+"""Owns the loaded models of one preset: each loads lazily, once per process, behind a lock.
+
+Indexer, describe and the API ask the provider for an embedder or captioner; the first ask
+pays the load, later ones (from any thread) get the same object. Tests pass a provider
+holding fakes instead.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+from picsift.config import Settings
+from picsift.errors import ModelUnavailableError, PicsiftError
+from picsift.models import locate
+from picsift.models.base import Captioner, ImageTextEmbedder
+from picsift.models.presets import ModelSpec, Preset
+from picsift.models.runtime import configure_threads, pick_device
+
+
+class ModelSource(Protocol):
+    """What services need from a provider; fakes implement this in tests."""
+
+    @property
+    def preset(self) -> Preset: ...
+
+    def embedder(self) -> ImageTextEmbedder: ...
+
+    def captioner(self) -> Captioner: ...
+
+
+def _build_tiny(name: str, target: Path) -> Path:
+    from picsift.models.tiny import build_tiny
+
+    return build_tiny(name, target)
+
+
+def _load(spec: ModelSpec, folder: Path, settings: Settings) -> Any:
+    device = pick_device(settings)
+    if spec.backend == "open_clip":
+        from picsift.models.openclip import OpenClipEmbedder
+
+        return OpenClipEmbedder(folder, spec.model_id, device)
+    if spec.backend == "transformers":
+        from picsift.models.captioner import TransformersCaptioner
+
+        return TransformersCaptioner(folder, spec.model_id, device, spec.options)
+    raise ModelUnavailableError(f"model '{spec.name}': unknown backend '{spec.backend}'")
+
+
+class ModelProvider:
+    def __init__(
+        self,
+        settings: Settings,
+        preset: Preset,
+        builder: Callable[[str, Path], Path] = _build_tiny,
+    ) -> None:
+        self._settings = settings
+        self._preset = preset
+        self._builder = builder
+        self._lock = threading.Lock()
+        self._loaded: dict[str, Any] = {}
+
+    @property
+    def preset(self) -> Preset:
+        return self._preset
+
+    def embedder(self) -> ImageTextEmbedder:
+        model: ImageTextEmbedder = self._get(self._preset.embedder)
+        return model
+
+    def captioner(self) -> Captioner:
+        model: Captioner = self._get(self._preset.captioner)
+        return model
+
+    def folder(self, spec: ModelSpec) -> Path:
+        """Resolve (fetching or building if needed) without loading."""
+        return locate.resolve(spec, self._settings, self._builder)
+
+    def _get(self, spec: ModelSpec) -> Any:
+        with self._lock:
+            model = self._loaded.get(spec.name)
+            if model is None:
+                folder = self.folder(spec)
+                configure_threads(self._settings)
+                try:
+                    model = _load(spec, folder, self._settings)
+                except PicsiftError:
+                    raise
+                except Exception as exc:
+                    raise ModelUnavailableError(
+                        f"model '{spec.name}' could not be loaded from {folder}: "
+                        f"{type(exc).__name__}: {exc}"
+                    ) from exc
+                self._loaded[spec.name] = model
+            return model

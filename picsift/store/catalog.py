@@ -1,0 +1,323 @@
+"""The SQLite catalog: the source of truth for every image, caption and embedding.
+
+WAL mode lets searches read while an indexer writes. Every write that changes embeddings
+bumps ``generation`` in the same transaction, which is how derived FAISS files know whether
+they are current.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from picsift.errors import ModelMismatchError, StoreError
+from picsift.store.schema import migrate
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class ImageRow:
+    id: int
+    path: str
+    sha256: str | None
+    size: int
+    mtime_ns: int
+    status: str
+    width: int | None = None
+    height: int | None = None
+    format: str | None = None
+    taken_at: str | None = None
+    caption: str | None = None
+    error: str | None = None
+    embedder: str | None = None
+    captioner: str | None = None
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the models and decoder produced for one file, ready to commit."""
+
+    path: str
+    sha256: str
+    size: int
+    mtime_ns: int
+    width: int
+    height: int
+    format: str
+    taken_at: str | None
+    caption: str
+    embedding: np.ndarray
+    embedder: str
+    captioner: str
+
+
+_ROW_COLUMNS = (
+    "id, path, sha256, size, mtime_ns, status, width, height, format, taken_at, caption, "
+    "error, embedder, captioner"
+)
+
+
+class Catalog:
+    def __init__(self, db_path: Path) -> None:
+        self.path = db_path
+        try:
+            self._conn = sqlite3.connect(
+                db_path, timeout=30.0, isolation_level=None, check_same_thread=False
+            )
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute("PRAGMA synchronous = NORMAL")
+            self._conn.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the catalog {db_path}: {exc}") from exc
+        self._lock = threading.RLock()
+        migrate(self._conn, str(db_path))
+
+    def close(self) -> None:
+        self._conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                yield self._conn
+                self._conn.execute("COMMIT")
+            except BaseException:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise
+
+    # -- meta -------------------------------------------------------------------------------
+    def meta(self, key: str) -> str | None:
+        row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def generation(self) -> int:
+        return int(self.meta("generation") or 0)
+
+    @staticmethod
+    def _bump(conn: sqlite3.Connection) -> None:
+        conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+
+    def space_model(self, space: str) -> str | None:
+        return self.meta(f"model:{space}")
+
+    def bind_model(self, space: str, model_id: str, dim: int) -> None:
+        """Tie an embedding space to one model; refuse to mix models in one index."""
+        with self.transaction() as conn:
+            current = self.meta(f"model:{space}")
+            has_vectors = conn.execute(
+                "SELECT 1 FROM embeddings WHERE space = ? LIMIT 1", (space,)
+            ).fetchone()
+            if current is not None and current != model_id and has_vectors:
+                raise ModelMismatchError(
+                    f"the store at {self.path.parent} holds '{space}' embeddings made by "
+                    f"{current}, not {model_id}; mixing models in one index would make search "
+                    f"meaningless. Use the same --models preset, or another PICSIFT_HOME "
+                    f"(or --home) for the new model"
+                )
+            conn.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?), (?, ?)",
+                (f"model:{space}", model_id, f"dim:{space}", str(dim)),
+            )
+
+    # -- reads ------------------------------------------------------------------------------
+    def _rows(self, sql: str, params: Sequence[object] = ()) -> list[ImageRow]:
+        return [ImageRow(*r) for r in self._conn.execute(sql, params).fetchall()]
+
+    def get(self, image_id: int) -> ImageRow | None:
+        rows = self._rows(f"SELECT {_ROW_COLUMNS} FROM images WHERE id = ?", (image_id,))
+        return rows[0] if rows else None
+
+    def rows_under(self, root: str) -> dict[str, ImageRow]:
+        """Every row whose path lies inside directory ``root`` (or is ``root``)."""
+        prefix = root.rstrip("/") + "/"
+        rows = self._rows(
+            f"SELECT {_ROW_COLUMNS} FROM images WHERE path = ? OR substr(path, 1, ?) = ?",
+            (root, len(prefix), prefix),
+        )
+        return {r.path: r for r in rows}
+
+    def find_done_by_sha(self, sha256: str) -> list[ImageRow]:
+        return self._rows(
+            f"SELECT {_ROW_COLUMNS} FROM images WHERE sha256 = ? AND status = 'ok' ORDER BY id",
+            (sha256,),
+        )
+
+    def pending(self, paths: Iterable[str] | None = None) -> list[ImageRow]:
+        rows = self._rows(f"SELECT {_ROW_COLUMNS} FROM images WHERE status = 'pending' ORDER BY id")
+        if paths is None:
+            return rows
+        wanted = set(paths)
+        return [r for r in rows if r.path in wanted]
+
+    def errors(self) -> list[ImageRow]:
+        return self._rows(f"SELECT {_ROW_COLUMNS} FROM images WHERE status = 'error' ORDER BY path")
+
+    def counts(self) -> dict[str, int]:
+        out = {"ok": 0, "error": 0, "pending": 0}
+        for status, n in self._conn.execute("SELECT status, count(*) FROM images GROUP BY status"):
+            out[str(status)] = int(n)
+        return out
+
+    def embedding_count(self, space: str) -> int:
+        row = self._conn.execute("SELECT count(*) FROM embeddings WHERE space = ?", (space,))
+        return int(row.fetchone()[0])
+
+    def embeddings(self, space: str) -> tuple[np.ndarray, np.ndarray]:
+        """(ids int64 [n], vectors float32 [n, d]) for one space, in id order."""
+        rows = self._conn.execute(
+            "SELECT image_id, vector FROM embeddings WHERE space = ? ORDER BY image_id", (space,)
+        ).fetchall()
+        dim = int(self.meta(f"dim:{space}") or 0)
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        if not rows:
+            return ids, np.zeros((0, dim), dtype=np.float32)
+        vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32)
+        return ids, vectors.reshape(len(rows), -1).copy()
+
+    def captions(self, ids: Sequence[int]) -> dict[int, str]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self._conn.execute(
+            f"SELECT id, coalesce(caption, '') FROM images WHERE id IN ({marks})", list(ids)
+        )
+        return {int(i): str(c) for i, c in rows}
+
+    # -- writes -----------------------------------------------------------------------------
+    def add_pending(self, files: Iterable[tuple[str, int, int]]) -> None:
+        """Record files to process (path, size, mtime_ns); a changed row goes back to pending."""
+        now = _now()
+        with self.transaction() as conn:
+            for path, size, mtime_ns in files:
+                conn.execute(
+                    """INSERT INTO images(path, folder, size, mtime_ns, status, created_at,
+                                          updated_at)
+                       VALUES (?, ?, ?, ?, 'pending', ?, ?)
+                       ON CONFLICT(path) DO UPDATE SET size = excluded.size,
+                           mtime_ns = excluded.mtime_ns, status = 'pending', error = NULL,
+                           updated_at = excluded.updated_at""",
+                    (path, str(Path(path).parent), size, mtime_ns, now, now),
+                )
+
+    def touch(self, image_id: int, size: int, mtime_ns: int) -> None:
+        """Same bytes, new timestamp: keep everything, remember the new stat."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE images SET size = ?, mtime_ns = ?, updated_at = ? WHERE id = ?",
+                (size, mtime_ns, _now(), image_id),
+            )
+
+    def commit_analyses(self, analyses: Sequence[Analysis], space: str = "image") -> None:
+        """Store one batch of results atomically (a crash loses at most this batch)."""
+        if not analyses:
+            return
+        now = _now()
+        with self.transaction() as conn:
+            for a in analyses:
+                cur = conn.execute(
+                    """UPDATE images SET sha256 = ?, size = ?, mtime_ns = ?, width = ?,
+                           height = ?, format = ?, taken_at = ?, caption = ?, status = 'ok',
+                           error = NULL, embedder = ?, captioner = ?, updated_at = ?
+                       WHERE path = ? RETURNING id""",
+                    (
+                        a.sha256,
+                        a.size,
+                        a.mtime_ns,
+                        a.width,
+                        a.height,
+                        a.format,
+                        a.taken_at,
+                        a.caption,
+                        a.embedder,
+                        a.captioner,
+                        now,
+                        a.path,
+                    ),
+                ).fetchone()
+                if cur is None:
+                    continue  # row was pruned meanwhile; nothing to attach the result to
+                conn.execute(
+                    "INSERT OR REPLACE INTO embeddings(image_id, space, model, vector) "
+                    "VALUES (?, ?, ?, ?)",
+                    (
+                        cur[0],
+                        space,
+                        a.embedder,
+                        np.ascontiguousarray(a.embedding, dtype=np.float32).tobytes(),
+                    ),
+                )
+            self._bump(conn)
+
+    def mark_error(self, path: str, reason: str, sha256: str | None = None) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                """UPDATE images SET status = 'error', error = ?, sha256 = coalesce(?, sha256),
+                       updated_at = ? WHERE path = ?""",
+                (reason, sha256, _now(), path),
+            )
+            conn.execute(
+                "DELETE FROM embeddings WHERE image_id = (SELECT id FROM images WHERE path = ?)",
+                (path,),
+            )
+            self._bump(conn)
+
+    def move(self, source: ImageRow, new_path: str, size: int, mtime_ns: int) -> None:
+        """A file moved: keep its id and results, drop the pending row at its new path."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM images WHERE path = ?", (new_path,))
+            conn.execute(
+                """UPDATE images SET path = ?, folder = ?, size = ?, mtime_ns = ?,
+                       updated_at = ? WHERE id = ?""",
+                (new_path, str(Path(new_path).parent), size, mtime_ns, _now(), source.id),
+            )
+
+    def copy_result(self, source: ImageRow, path: str, sha256: str) -> None:
+        """A byte-identical copy of an analysed file: reuse its results instead of recomputing."""
+        now = _now()
+        with self.transaction() as conn:
+            target = conn.execute(
+                """UPDATE images SET sha256 = ?, width = ?, height = ?, format = ?, taken_at = ?,
+                       caption = ?, status = 'ok', error = NULL, embedder = ?, captioner = ?,
+                       updated_at = ? WHERE path = ? RETURNING id""",
+                (
+                    sha256,
+                    source.width,
+                    source.height,
+                    source.format,
+                    source.taken_at,
+                    source.caption,
+                    source.embedder,
+                    source.captioner,
+                    now,
+                    path,
+                ),
+            ).fetchone()
+            if target is None:
+                return
+            conn.execute(
+                """INSERT OR REPLACE INTO embeddings(image_id, space, model, vector)
+                   SELECT ?, space, model, vector FROM embeddings WHERE image_id = ?""",
+                (target[0], source.id),
+            )
+            self._bump(conn)
+
+    def delete(self, ids: Sequence[int]) -> int:
+        if not ids:
+            return 0
+        with self.transaction() as conn:
+            marks = ",".join("?" * len(ids))
+            conn.execute(f"DELETE FROM images WHERE id IN ({marks})", list(ids))
+            self._bump(conn)
+        return len(ids)

@@ -1,0 +1,101 @@
+"""Catalog schema and its migrations.
+
+``PRAGMA user_version`` holds the schema version. Opening an older store applies the missing
+migrations in one transaction; a store written by a newer picsift is refused rather than
+guessed at, so no version ever rewrites data it does not understand.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from picsift.errors import StoreError
+
+_V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE images (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    path TEXT NOT NULL UNIQUE,
+    folder TEXT NOT NULL,
+    sha256 TEXT,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    width INTEGER,
+    height INTEGER,
+    format TEXT,
+    taken_at TEXT,
+    caption TEXT,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'ok', 'error')),
+    error TEXT,
+    embedder TEXT,
+    captioner TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX images_sha256 ON images(sha256);
+CREATE INDEX images_status ON images(status);
+CREATE INDEX images_folder ON images(folder);
+CREATE TABLE embeddings (
+    image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    space TEXT NOT NULL,
+    model TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (image_id, space)
+) WITHOUT ROWID;
+CREATE VIRTUAL TABLE images_fts USING fts5(
+    caption, tags, path_words, tokenize = 'porter unicode61'
+);
+CREATE TRIGGER images_fts_insert AFTER INSERT ON images BEGIN
+    INSERT INTO images_fts(rowid, caption, tags, path_words)
+    VALUES (new.id, coalesce(new.caption, ''), '', new.path);
+END;
+CREATE TRIGGER images_fts_delete AFTER DELETE ON images BEGIN
+    DELETE FROM images_fts WHERE rowid = old.id;
+END;
+CREATE TRIGGER images_fts_update AFTER UPDATE OF caption, path ON images BEGIN
+    UPDATE images_fts SET caption = coalesce(new.caption, ''), path_words = new.path
+    WHERE rowid = new.id;
+END;
+INSERT INTO meta(key, value) VALUES ('generation', '0');
+"""
+
+# Index i holds the script that takes a store from version i to i + 1.
+MIGRATIONS: list[str] = [_V1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection, where: str) -> int:
+    """Bring ``conn`` up to :data:`SCHEMA_VERSION`; returns the version found on disk."""
+    found = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if found > SCHEMA_VERSION:
+        raise StoreError(
+            f"the store at {where} has schema version {found}, newer than this picsift "
+            f"understands ({SCHEMA_VERSION}); upgrade picsift to open it"
+        )
+    if found == SCHEMA_VERSION:
+        return found
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        for version in range(found, SCHEMA_VERSION):
+            for statement in _statements(MIGRATIONS[version]):
+                conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except sqlite3.Error as exc:
+        conn.execute("ROLLBACK")
+        raise StoreError(f"could not migrate the store at {where}: {exc}") from exc
+    return found
+
+
+def _statements(script: str) -> list[str]:
+    """Split a script on complete statements (triggers contain inner semicolons)."""
+    out: list[str] = []
+    buf = ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out

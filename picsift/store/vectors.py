@@ -1,0 +1,112 @@
+"""FAISS index files derived from the catalog's embeddings.
+
+The catalog is the truth; an index file is a cache stamped with the catalog generation,
+model and count it was built from. A stale or damaged file is simply rebuilt, so a crash at
+any point can cost time but never data. Files are replaced atomically (temp, fsync, rename).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from picsift.store.catalog import Catalog
+
+
+@dataclass(frozen=True)
+class IndexStamp:
+    generation: int
+    model: str | None
+    dim: int
+    count: int
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+class VectorIndex:
+    """Inner-product (cosine on unit vectors) search over one embedding space."""
+
+    def __init__(self, index: faiss.Index, stamp: IndexStamp) -> None:
+        self._index = index
+        self.stamp = stamp
+
+    @property
+    def count(self) -> int:
+        return int(self._index.ntotal)
+
+    @classmethod
+    def build(cls, ids: np.ndarray, vectors: np.ndarray, stamp: IndexStamp) -> VectorIndex:
+        index = faiss.IndexIDMap2(faiss.IndexFlatIP(stamp.dim))
+        if len(ids):
+            index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
+        return cls(index, stamp)
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(scores [q, k], ids [q, k]); missing slots have id -1."""
+        q = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
+        k = max(1, min(k, max(self.count, 1)))
+        scores, ids = self._index.search(q, k)
+        return scores, ids
+
+    def save(self, folder: Path, space: str) -> None:
+        raw = faiss.serialize_index(self._index).tobytes()
+        _atomic_write(folder / f"{space}.faiss", raw)
+        _atomic_write(folder / f"{space}.json", json.dumps(asdict(self.stamp)).encode())
+
+
+def read_stamp(folder: Path, space: str) -> IndexStamp | None:
+    try:
+        return IndexStamp(**json.loads((folder / f"{space}.json").read_text()))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def current_stamp(catalog: Catalog, space: str) -> IndexStamp:
+    return IndexStamp(
+        generation=catalog.generation(),
+        model=catalog.space_model(space),
+        dim=int(catalog.meta(f"dim:{space}") or 0),
+        count=catalog.embedding_count(space),
+    )
+
+
+def load_or_rebuild(catalog: Catalog, folder: Path, space: str, *, save: bool) -> VectorIndex:
+    """The index for ``space``: the file when its stamp matches the catalog, else rebuilt."""
+    expected = current_stamp(catalog, space)
+    if read_stamp(folder, space) == expected:
+        try:
+            raw = np.fromfile(folder / f"{space}.faiss", dtype=np.uint8)
+            index = faiss.deserialize_index(raw)
+            if int(index.ntotal) == expected.count:
+                return VectorIndex(index, expected)
+        except (OSError, RuntimeError):
+            pass  # damaged file: fall through and rebuild from the catalog
+    ids, vectors = catalog.embeddings(space)
+    stamp = IndexStamp(expected.generation, expected.model, vectors.shape[1], len(ids))
+    built = VectorIndex.build(ids, vectors, stamp)
+    if save:
+        built.save(folder, space)
+    return built

@@ -1,0 +1,113 @@
+"""Fakes at the model boundary: deterministic, instant, and derived from the pixels.
+
+They subclass the real base classes, so normalisation and the preprocess/forward split are
+the production code's; only the forward pass is fake.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+from PIL import Image
+
+from picsift.models.base import CaptionerBase, EmbedderBase
+from picsift.models.presets import ModelSpec, Preset
+
+_COLOURS = {
+    "red": (220, 40, 40),
+    "green": (40, 180, 60),
+    "blue": (40, 70, 220),
+    "white": (245, 245, 245),
+    "black": (15, 15, 15),
+    "yellow": (235, 215, 40),
+}
+
+
+def colour_name(image: Image.Image) -> str:
+    mean = np.asarray(image.convert("RGB").resize((16, 16)), dtype=np.float32).mean((0, 1))
+    return min(_COLOURS, key=lambda n: float(np.sum((mean - np.array(_COLOURS[n])) ** 2)))
+
+
+class FakeEmbedder(EmbedderBase):
+    """Image vector = a colour histogram; text vector = the named colour's one-hot."""
+
+    model_id = "fake:embedder"
+    dim = 16
+
+    def __init__(self) -> None:
+        self.image_calls = 0
+        self.images_seen = 0
+
+    def _preprocess_images(self, images: Sequence[Image.Image]) -> np.ndarray:
+        return np.stack([np.asarray(im.convert("RGB").resize((8, 8)), np.float32) for im in images])
+
+    def _forward_images(self, batch: np.ndarray) -> np.ndarray:
+        self.image_calls += 1
+        self.images_seen += len(batch)
+        out = np.zeros((len(batch), self.dim), np.float32)
+        names = list(_COLOURS)
+        for i, pixels in enumerate(batch):
+            image = Image.fromarray(pixels.astype(np.uint8))
+            out[i, names.index(colour_name(image))] = 1.0
+            out[i, 8:] = pixels.reshape(-1, 3).mean(0).repeat(3)[:8] / 255.0 * 0.1
+        return out
+
+    def _preprocess_texts(self, texts: Sequence[str]) -> list[str]:
+        return [t.lower() for t in texts]
+
+    def _forward_texts(self, batch: list[str]) -> np.ndarray:
+        out = np.full((len(batch), self.dim), 0.01, np.float32)
+        for i, text in enumerate(batch):
+            for j, name in enumerate(_COLOURS):
+                if name in text:
+                    out[i, j] = 1.0
+        return out
+
+
+class FakeCaptioner(CaptionerBase):
+    model_id = "fake:captioner"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def _preprocess(self, images: Sequence[Image.Image]) -> list[str]:
+        return [colour_name(im) for im in images]
+
+    def _generate(self, batch: list[str]) -> list[str]:
+        self.calls += 1
+        return [f"a mostly {name} picture" for name in batch]
+
+    def _decode(self, output: list[str]) -> list[str]:
+        return output
+
+
+def fake_preset(name: str = "fake", embedder_repo: str = "test/fake-embedder") -> Preset:
+    return Preset(
+        name=name,
+        embedder=ModelSpec("fake-embedder", "embedder", "fake", embedder_repo, dim=16),
+        captioner=ModelSpec("fake-captioner", "captioner", "fake", "test/fake-captioner"),
+        meaningless=True,
+    )
+
+
+class FakeModels:
+    """A ModelSource holding fakes; counts loads like a provider would."""
+
+    def __init__(self, preset: Preset | None = None) -> None:
+        self._preset = preset or fake_preset()
+        self._embedder = FakeEmbedder()
+        self._embedder.model_id = self._preset.embedder.model_id
+        self._captioner = FakeCaptioner()
+        self._lock = threading.Lock()
+
+    @property
+    def preset(self) -> Preset:
+        return self._preset
+
+    def embedder(self) -> FakeEmbedder:
+        return self._embedder
+
+    def captioner(self) -> FakeCaptioner:
+        return self._captioner

@@ -1,0 +1,44 @@
+"""Presets are data: the packaged file parses, and a user file adds models without code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from picsift.errors import PresetError
+from picsift.models import PresetCatalog
+
+
+def test_packaged_presets() -> None:
+    cat = PresetCatalog()
+    default = cat.preset("default")
+    assert default.embedder.repo == "laion/CLIP-ViT-B-32-laion2B-s34B-b79K"
+    assert default.embedder.pretrained == "laion2b_s34b_b79k" and default.embedder.dim == 512
+    assert default.captioner.repo == "florence-community/Florence-2-base"
+    assert default.captioner.options["prompt"] == "<MORE_DETAILED_CAPTION>"
+    assert {"blip", "git", "tiny"} <= set(cat.names())
+    assert cat.preset("tiny").meaningless and not default.meaningless
+    for name in cat.names():
+        cat.preset(name)  # every preset resolves
+
+
+def test_user_file_adds_a_preset(tmp_path: Path) -> None:
+    user = tmp_path / "presets.toml"
+    user.write_text(
+        '[models.my-blip]\nkind = "captioner"\nbackend = "transformers"\n'
+        'repo = "someone/blip-large"\n[models.my-blip.options]\n'
+        'model_class = "BlipForConditionalGeneration"\n'
+        '[presets.mine]\nembedder = "clip-vit-b-32"\ncaptioner = "my-blip"\n'
+    )
+    preset = PresetCatalog(user).preset("mine")
+    assert preset.captioner.repo == "someone/blip-large"
+
+
+def test_unknown_names_are_clear(tmp_path: Path) -> None:
+    with pytest.raises(PresetError, match="unknown preset 'nope'; choose one of"):
+        PresetCatalog().preset("nope")
+    bad = tmp_path / "presets.toml"
+    bad.write_text('[models.x]\nkind = "embedder"\nbackend = "open_clip"\nrepo = "a/b"\nfoo = 1\n')
+    with pytest.raises(PresetError, match="unknown fields"):
+        PresetCatalog(bad)
