@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+import transformers as tf  # lazy: the heavy submodules load on first attribute access
 
 from picsift.errors import PresetError
 
@@ -69,16 +70,12 @@ _FLORENCE_TOKENS = [
     *("<seg>", "</seg>", "<sep>", "<region_cap>", "</region_cap>", "<region_to_desciption>"),
     *("</region_to_desciption>", "<proposal>", "</proposal>", "<poly>", "</poly>", "<and>"),
 ]
-_FLORENCE_PARSE_TASKS = (
-    "ocr",
-    "phrase_grounding",
-    "pure_text",
-    "description_with_bboxes",
-    "description_with_polygons",
-    "polygons",
-    "bboxes",
-    "description_with_bboxes_or_polygons",
-)
+# Florence2PostProcessor parses only task types its config names; post_process_generation
+# raises "Unsupported parse task" for any other, so name them all.
+_FLORENCE_PARSE_TASKS = [
+    *("ocr", "phrase_grounding", "pure_text", "bboxes", "polygons", "description_with_bboxes"),
+    *("description_with_polygons", "description_with_bboxes_or_polygons"),
+]
 
 
 def build_tiny(kind: str, target: Path, *, seed: int = 0) -> Path:
@@ -114,8 +111,7 @@ def _swap_in(tmp: Path, target: Path) -> None:
 @contextmanager
 def _quiet() -> Iterator[None]:
     """Hide the save progress bars: builds run inside tests and CLI commands."""
-    from transformers.utils import logging as hf_logging
-
+    hf_logging = tf.utils.logging
     was_enabled = hf_logging.is_progress_bar_enabled()
     hf_logging.disable_progress_bar()
     try:
@@ -138,13 +134,8 @@ def _spread(model: torch.nn.Module) -> None:
 def _word_ids(vocab: dict[str, int], prefix: str = "") -> torch.Tensor:
     """Ids of `prefix`+word tokens for the words of _CORPUS: random captions stay harmless."""
     words = set(re.findall(r"[a-z]{3,}", _CORPUS.lower()))
-    return torch.tensor(
-        sorted(
-            i
-            for tok, i in vocab.items()
-            if tok.removeprefix(prefix) in words and tok.startswith(prefix)
-        )
-    )
+    ids = (i for tok, i in vocab.items() if tok.startswith(prefix) and tok[len(prefix) :] in words)
+    return torch.tensor(sorted(ids))
 
 
 def _mute_all_but(bias_or_rows: torch.Tensor, keep: torch.Tensor, value: float) -> None:
@@ -157,42 +148,25 @@ def _mute_all_but(bias_or_rows: torch.Tensor, keep: torch.Tensor, value: float) 
 
 def _build_clip(out: Path) -> None:
     """open_clip ViT CLIP shaped like ViT-B-32; same two files as the laion hub repos."""
-    import open_clip
+    import open_clip  # imported here: it pulls in torchvision, only the CLIP build needs it
     from safetensors.torch import save_file
 
     model_cfg: dict[str, Any] = {
         "embed_dim": 64,
-        "vision_cfg": {
-            "image_size": 224,
-            "layers": 2,
-            "width": 64,
-            "patch_size": 32,
-            "head_width": 32,
-        },
-        "text_cfg": {
-            "context_length": 77,
-            "vocab_size": 49408,
-            "width": 64,
-            "heads": 2,
-            "layers": 2,
-        },
+        "vision_cfg": dict(image_size=224, layers=2, width=64, patch_size=32, head_width=32),
+        "text_cfg": dict(context_length=77, vocab_size=49408, width=64, heads=2, layers=2),
     }
     model = open_clip.CLIP(**model_cfg)
-    save_file(
-        {k: v.contiguous() for k, v in model.state_dict().items()},
-        str(out / "open_clip_model.safetensors"),
-    )
-    config = {
-        "model_cfg": model_cfg,
-        "preprocess_cfg": {"mean": CLIP_MEAN, "std": CLIP_STD, "size": 224},
-    }
+    weights = {k: v.contiguous() for k, v in model.state_dict().items()}
+    save_file(weights, str(out / "open_clip_model.safetensors"))
+    preprocess_cfg = {"mean": CLIP_MEAN, "std": CLIP_STD, "size": 224}
+    config = {"model_cfg": model_cfg, "preprocess_cfg": preprocess_cfg}
     (out / "open_clip_config.json").write_text(json.dumps(config, indent=2) + "\n")
 
 
 def _florence_tokenizer(out: Path) -> Any:
     """BART-style byte-level BPE trained on _CORPUS, plus the tokens Florence-2 adds."""
     from tokenizers import ByteLevelBPETokenizer
-    from transformers import BartTokenizer
 
     bpe = ByteLevelBPETokenizer()
     bpe.train_from_iterator(
@@ -204,9 +178,10 @@ def _florence_tokenizer(out: Path) -> Any:
     )
     bpe.save_model(str(out))  # vocab.json + merges.txt beside tokenizer.json, as on the hub
     bpe_model = json.loads(bpe.to_str())["model"]
-    return BartTokenizer(
+    merges: Any = [tuple(pair) for pair in bpe_model["merges"]]
+    return tf.BartTokenizer(
         vocab=bpe_model["vocab"],
-        merges=[tuple(pair) for pair in bpe_model["merges"]],
+        merges=merges,
         extra_special_tokens=_FLORENCE_TOKENS,
         image_token="<image>",  # Florence2Processor reads tokenizer.image_token(_id)
         model_max_length=1024,
@@ -215,34 +190,25 @@ def _florence_tokenizer(out: Path) -> Any:
 
 def _build_florence(out: Path) -> None:
     """Florence2ForConditionalGeneration + Florence2Processor (CLIPImageProcessor, BART BPE)."""
-    from transformers import (
-        BartConfig,
-        CLIPImageProcessor,
-        Florence2Config,
-        Florence2ForConditionalGeneration,
-        Florence2Processor,
-        Florence2VisionConfig,
-        GenerationConfig,
-    )
-
     tokenizer = _florence_tokenizer(out)
     side = {"height": FLORENCE_IMAGE_SIZE, "width": FLORENCE_IMAGE_SIZE}
-    image_processor = CLIPImageProcessor(
+    image_processor = tf.CLIPImageProcessor(
         size=side,
         crop_size=side,
         do_center_crop=False,
         resample=BICUBIC,
         image_mean=IMAGENET_MEAN,
         image_std=IMAGENET_STD,
+        image_seq_length=FLORENCE_IMAGE_TOKENS,  # how many <image> tokens the processor inserts
     )
-    image_processor.image_seq_length = FLORENCE_IMAGE_TOKENS
-    processor = Florence2Processor(
-        image_processor=image_processor,
-        tokenizer=tokenizer,
-        post_processor_config={task: {} for task in _FLORENCE_PARSE_TASKS},
+    post_processor_config: dict[str, Any] = {task: {} for task in _FLORENCE_PARSE_TASKS}
+    processor = tf.Florence2Processor(
+        image_processor, tokenizer, post_processor_config=post_processor_config
     )
-    ids = {"bos_token_id": 0, "pad_token_id": 1, "eos_token_id": 2, "decoder_start_token_id": 2}
-    vision = Florence2VisionConfig(
+    # BART ids as in the real config; decoding starts from </s> and is forced to end on it.
+    ids: dict[str, Any] = {"bos_token_id": 0, "pad_token_id": 1, "eos_token_id": 2}
+    ids.update(decoder_start_token_id=2, forced_eos_token_id=2)
+    vision = tf.Florence2VisionConfig(
         depths=(1, 1, 1, 1),
         embed_dim=(16, 16, 32, 32),
         num_heads=(1, 1, 2, 2),
@@ -250,28 +216,23 @@ def _build_florence(out: Path) -> None:
         projection_dim=32,  # must equal the text d_model
         drop_path_rate=0.0,
     )
-    text = BartConfig(
+    sides: dict[str, Any] = dict(layers=1, attention_heads=2, ffn_dim=64)
+    text = tf.BartConfig(
         vocab_size=len(tokenizer),
         d_model=32,
-        encoder_layers=1,
-        decoder_layers=1,
-        encoder_attention_heads=2,
-        decoder_attention_heads=2,
-        encoder_ffn_dim=64,
-        decoder_ffn_dim=64,
         max_position_embeddings=1024,  # 577 image tokens + the prompt
-        forced_eos_token_id=2,
+        **{f"{part}_{k}": v for part in ("encoder", "decoder") for k, v in sides.items()},
         **ids,
     )
-    config = Florence2Config(
+    config = tf.Florence2Config(
         vision_config=vision, text_config=text, image_token_id=tokenizer.image_token_id
     )
-    model = Florence2ForConditionalGeneration(config).eval()
+    model = tf.Florence2ForConditionalGeneration(config).eval()
     _spread(model)
     # lm_head is tied to these rows: zero rows give logit 0, below the best word's logit.
     words = _word_ids(tokenizer.get_vocab(), "Ġ")  # byte-level BPE marks a leading space as Ġ
     _mute_all_but(model.get_input_embeddings().weight, words, 0.0)
-    model.generation_config = GenerationConfig(forced_eos_token_id=2, **ids)
+    model.generation_config = tf.GenerationConfig(**ids)
     model.save_pretrained(out)
     processor.save_pretrained(out)
 
@@ -285,50 +246,32 @@ def _bert_vocab(out: Path) -> dict[str, int]:
 
 def _build_blip(out: Path) -> None:
     """BlipForConditionalGeneration + BlipProcessor, like Salesforce/blip-image-captioning-base."""
-    from transformers import (
-        BertTokenizer,
-        BlipConfig,
-        BlipForConditionalGeneration,
-        BlipImageProcessor,
-        BlipProcessor,
-        BlipTextConfig,
-        BlipVisionConfig,
-    )
-
     vocab = _bert_vocab(out)
     # As in the real checkpoint: "[DEC]" (30522) is the decoder BOS, "[ENC]" (30523) an extra.
-    tokenizer = BertTokenizer(
+    tokenizer = tf.BertTokenizer(
         vocab=vocab, bos_token="[DEC]", extra_special_tokens=["[ENC]"], model_max_length=512
     )
-    image_processor = BlipImageProcessor(
+    image_processor = tf.BlipImageProcessor(
         size={"height": 384, "width": 384},
         resample=BICUBIC,
         image_mean=CLIP_MEAN,
         image_std=CLIP_STD,
     )
-    processor = BlipProcessor(image_processor=image_processor, tokenizer=tokenizer)
-    small = {
-        "hidden_size": 32,
-        "intermediate_size": 64,
-        "num_hidden_layers": 1,
-        "projection_dim": 32,
-    }
-    vision = BlipVisionConfig(image_size=384, patch_size=16, num_attention_heads=2, **small)
-    text = BlipTextConfig(
+    processor = tf.BlipProcessor(image_processor, tokenizer)
+    small: dict[str, Any] = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1)
+    small.update(num_attention_heads=2, projection_dim=32)
+    vision = tf.BlipVisionConfig(image_size=384, patch_size=16, **small)
+    text = tf.BlipTextConfig(
         vocab_size=len(tokenizer),
-        num_attention_heads=2,
         bos_token_id=tokenizer.bos_token_id,
         pad_token_id=tokenizer.pad_token_id,
-        sep_token_id=tokenizer.sep_token_id,
+        sep_token_id=tokenizer.sep_token_id,  # BLIP's generate() stops on [SEP]
         **small,
     )
-    config = BlipConfig(
-        text_config=text,
-        vision_config=vision,
-        projection_dim=32,
-        image_text_hidden_size=32,
+    config = tf.BlipConfig(
+        text_config=text, vision_config=vision, projection_dim=32, image_text_hidden_size=32
     )
-    model = BlipForConditionalGeneration(config).eval()
+    model = tf.BlipForConditionalGeneration(config).eval()
     _spread(model)
     _mute_all_but(model.text_decoder.cls.predictions.bias, _word_ids(vocab), _MUTED)
     model.save_pretrained(out)
@@ -337,38 +280,29 @@ def _build_blip(out: Path) -> None:
 
 def _build_git(out: Path) -> None:
     """GitForCausalLM + GitProcessor (CLIPImageProcessor 224, BERT WordPiece), as git-base-coco."""
-    from transformers import (
-        BertTokenizer,
-        CLIPImageProcessor,
-        GitConfig,
-        GitForCausalLM,
-        GitProcessor,
-        GitVisionConfig,
-    )
-
     vocab = _bert_vocab(out)
-    tokenizer = BertTokenizer(vocab=vocab, model_max_length=512)
-    image_processor = CLIPImageProcessor(
+    tokenizer = tf.BertTokenizer(vocab=vocab, model_max_length=512)
+    image_processor = tf.CLIPImageProcessor(
         size={"shortest_edge": 224},
         crop_size={"height": 224, "width": 224},
         resample=BICUBIC,
         image_mean=CLIP_MEAN,
         image_std=CLIP_STD,
     )
-    processor = GitProcessor(image_processor=image_processor, tokenizer=tokenizer)
-    small = {"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 1}
-    vision = GitVisionConfig(image_size=224, patch_size=32, num_attention_heads=2, **small)
-    config = GitConfig(
+    processor = tf.GitProcessor(image_processor, tokenizer)
+    small: dict[str, Any] = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1)
+    small.update(num_attention_heads=2)
+    vision = tf.GitVisionConfig(image_size=224, patch_size=32, **small)
+    config = tf.GitConfig(
         vision_config=vision,
         vocab_size=len(tokenizer),
-        num_attention_heads=2,
         max_position_embeddings=512,
-        bos_token_id=tokenizer.cls_token_id,
+        bos_token_id=tokenizer.cls_token_id,  # generation starts from [CLS], stops on [SEP]
         eos_token_id=tokenizer.sep_token_id,
         pad_token_id=tokenizer.pad_token_id,
         **small,
     )
-    model = GitForCausalLM(config).eval()
+    model = tf.GitForCausalLM(config).eval()
     _spread(model)
     _mute_all_but(model.output.bias, _word_ids(vocab), _MUTED)
     model.save_pretrained(out)

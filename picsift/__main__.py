@@ -1,0 +1,5 @@
+"""``python -m picsift`` runs the CLI."""
+
+from picsift.cli import main
+
+main()
