@@ -84,7 +84,10 @@ def build_tiny(kind: str, target: Path, *, seed: int = 0) -> Path:
     builder = _BUILDERS.get(kind)
     if builder is None:
         raise PresetError(f"unknown tiny model '{kind}'; known: {', '.join(TINY_KINDS)}")
-    target = Path(target)
+    return _build_into(builder, Path(target), seed)
+
+
+def _build_into(builder: Callable[[Path], None], target: Path, seed: int) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp-{uuid.uuid4().hex[:8]}")
     tmp.mkdir()
@@ -146,7 +149,7 @@ def _mute_all_but(bias_or_rows: torch.Tensor, keep: torch.Tensor, value: float) 
         bias_or_rows[mask] = value
 
 
-def _build_clip(out: Path) -> None:
+def _build_clip(out: Path, full_size: bool = False) -> None:
     """open_clip ViT CLIP shaped like ViT-B-32; same two files as the laion hub repos."""
     import open_clip  # imported here: it pulls in torchvision, only the CLIP build needs it
     from safetensors.torch import save_file
@@ -156,6 +159,8 @@ def _build_clip(out: Path) -> None:
         "vision_cfg": dict(image_size=224, layers=2, width=64, patch_size=32, head_width=32),
         "text_cfg": dict(context_length=77, vocab_size=49408, width=64, heads=2, layers=2),
     }
+    if full_size:
+        model_cfg = open_clip.get_model_config("ViT-B-32")
     model = open_clip.CLIP(**model_cfg)
     weights = {k: v.contiguous() for k, v in model.state_dict().items()}
     save_file(weights, str(out / "open_clip_model.safetensors"))
@@ -188,7 +193,7 @@ def _florence_tokenizer(out: Path) -> Any:
     )
 
 
-def _build_florence(out: Path) -> None:
+def _build_florence(out: Path, full_size: bool = False) -> None:
     """Florence2ForConditionalGeneration + Florence2Processor (CLIPImageProcessor, BART BPE)."""
     tokenizer = _florence_tokenizer(out)
     side = {"height": FLORENCE_IMAGE_SIZE, "width": FLORENCE_IMAGE_SIZE}
@@ -217,9 +222,14 @@ def _build_florence(out: Path) -> None:
         drop_path_rate=0.0,
     )
     sides: dict[str, Any] = dict(layers=1, attention_heads=2, ffn_dim=64)
+    d_model, vocab_size = 32, len(tokenizer)
+    if full_size:  # Florence-2-base: DaViT (1,1,9,1) x (128..1024) and a 6+6 layer BART-base
+        vision = tf.Florence2VisionConfig(projection_dim=768, drop_path_rate=0.0)
+        sides = dict(layers=6, attention_heads=12, ffn_dim=3072)
+        d_model, vocab_size = 768, 51289
     text = tf.BartConfig(
-        vocab_size=len(tokenizer),
-        d_model=32,
+        vocab_size=vocab_size,
+        d_model=d_model,
         max_position_embeddings=1024,  # 577 image tokens + the prompt
         **{f"{part}_{k}": v for part in ("encoder", "decoder") for k, v in sides.items()},
         **ids,
@@ -307,6 +317,18 @@ def _build_git(out: Path) -> None:
     _mute_all_but(model.output.bias, _word_ids(vocab), _MUTED)
     model.save_pretrained(out)
     processor.save_pretrained(out)
+
+
+def build_full_size_random(kind: str, target: Path, *, seed: int = 0) -> Path:
+    """The default architectures (CLIP ViT-B/32, Florence-2 base) at full size with random
+    weights: same compute as the real models, for benchmarks on machines without weights."""
+    builders: dict[str, Callable[[Path], None]] = {
+        "clip-vit-b-32": lambda out: _build_clip(out, full_size=True),
+        "florence-2-base": lambda out: _build_florence(out, full_size=True),
+    }
+    if kind not in builders:
+        raise PresetError(f"no full-size random build for '{kind}'; known: {sorted(builders)}")
+    return _build_into(builders[kind], Path(target), seed)
 
 
 _BUILDERS: dict[str, Callable[[Path], None]] = {
