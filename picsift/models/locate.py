@@ -7,8 +7,10 @@ or already in the Hugging Face cache) and the locally built tiny models take one
 
 from __future__ import annotations
 
+import fcntl
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from picsift.config import Settings
@@ -84,6 +86,18 @@ def how_to_provide(spec: ModelSpec, target: Path) -> str:
     )
 
 
+@contextmanager
+def _models_dir_lock(models_dir: Path) -> Iterator[None]:
+    """Serialise builds and downloads between processes sharing one models directory."""
+    models_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(models_dir / ".fetch.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 def resolve(spec: ModelSpec, settings: Settings, builder: Builder | None = None) -> Path:
     """Return a local folder holding ``spec``'s weights, fetching or building it if allowed.
 
@@ -101,13 +115,17 @@ def resolve(spec: ModelSpec, settings: Settings, builder: Builder | None = None)
     if spec.build:
         if builder is None:
             raise ModelUnavailableError(f"model '{spec.name}' must be built locally: no builder")
-        return builder(spec.name, target)
+        with _models_dir_lock(settings.resolved_models_dir):
+            if is_complete(target, spec):  # another process built it while we waited
+                return target
+            return builder(spec.name, target)
     cached = hf_cache_folder(spec)
     looked.append(f"the Hugging Face cache ({spec.repo})")
     if cached is not None and is_complete(cached, spec):
         return cached
     if settings.allow_download and not _hub_offline():
-        return download(spec, target)
+        with _models_dir_lock(settings.resolved_models_dir):
+            return download(spec, target)
     reason = (
         "downloads are off (PICSIFT_ALLOW_DOWNLOAD=0)"
         if not settings.allow_download
