@@ -32,6 +32,7 @@ from picsift.config import Settings
 from picsift.errors import PicsiftError
 from picsift.models.presets import Preset, PresetCatalog
 from picsift.models.provider import ModelProvider
+from picsift.search.service import SearchPage
 
 EXIT_OK, EXIT_PARTIAL, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -122,6 +123,12 @@ def index(
     home: HomeOpt = None,
     models: ModelsOpt = None,
     batch_size: Annotated[int | None, typer.Option(help="Images per model batch.")] = None,
+    captions: Annotated[
+        Path | None,
+        typer.Option(
+            help='People\'s captions, JSONL lines {"file": relative path, "caption": text}.'
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Index images: caption and embed new or changed files, skip unchanged ones, prune deleted."""
@@ -138,7 +145,7 @@ def index(
             indexer = Indexer(store, ModelProvider(settings, preset), settings)
             try:
                 with _progress() as progress:
-                    report = indexer.run(paths, _Bar(progress))
+                    report = indexer.run(paths, _Bar(progress), captions_file=captions)
             except KeyboardInterrupt:
                 counts = store.catalog.counts()
                 err.print(
@@ -153,6 +160,8 @@ def index(
         "moved": report.moved,
         "copied": report.copied,
         "pruned": report.pruned,
+        "user_captions": report.user_captions,
+        "text_vectors": report.text_vectors,
         "errors": [{"path": p, "reason": r} for p, r in report.errors],
         "seconds": round(report.seconds, 2),
         "model_seconds": round(report.model_seconds, 2),
@@ -181,28 +190,32 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
     """Counts, models, store size, and whether the vector index matches the catalog."""
-    from picsift.store import IMAGE_SPACE, Store
+    from picsift.store import IMAGE_SPACE, SPACES, Store
 
     with _user_errors():
         settings = _settings(home)
         with Store(settings.home) as store:
             counts = store.catalog.counts()
-            info = {
+            info: dict[str, object] = {
                 "home": str(settings.home),
                 "indexed": counts["ok"],
                 "errors": counts["error"],
                 "pending": counts["pending"],
                 "embedder": store.catalog.space_model(IMAGE_SPACE),
-                "vectors": store.catalog.embedding_count(IMAGE_SPACE),
-                "index_in_sync": store.index_in_sync(IMAGE_SPACE),
                 "store_bytes": store.size_bytes(),
             }
-            if not info["index_in_sync"]:
-                # The catalog is the truth: bring the derived index up to date now.
-                info["index_vectors"] = store.vector_index(IMAGE_SPACE, save=True).count
-                info["index_rebuilt"] = True
-            else:
-                info["index_vectors"] = store.vector_index(IMAGE_SPACE, save=False).count
+            for space in SPACES:
+                in_sync = store.index_in_sync(space)
+                # The catalog is the truth: a stale derived index is rebuilt here and now.
+                index = store.vector_index(space, save=True)
+                info[f"{space}_vectors"] = store.catalog.embedding_count(space)
+                info[f"{space}_index_vectors"] = index.count
+                info[f"{space}_index_was_in_sync"] = in_sync
+            info["vectors"] = info[f"{IMAGE_SPACE}_vectors"]
+            info["index_vectors"] = info[f"{IMAGE_SPACE}_index_vectors"]
+            info["index_in_sync"] = all(
+                info[f"{s}_vectors"] == info[f"{s}_index_vectors"] for s in SPACES
+            )
     if as_json:
         out.print_json(json.dumps(info))
         return
@@ -242,40 +255,127 @@ def describe(
     raise typer.Exit(EXIT_PARTIAL if failed else EXIT_OK)
 
 
+def _parse_weights(weights: str | None, channels: str | None) -> dict[str, float] | None:
+    if channels:
+        return {c.strip(): 1.0 for c in channels.split(",") if c.strip()}
+    if not weights:
+        return None
+    out: dict[str, float] = {}
+    for part in weights.split(","):
+        name, _, value = part.partition("=")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise PicsiftError(f"--weights: '{part}' is not NAME=NUMBER") from None
+    return out
+
+
+def _print_page(page: SearchPage, as_json: bool, explain: bool) -> None:
+    if as_json:
+        out.print_json(json.dumps(page.to_dict()))
+        return
+    if not page.hits:
+        out.print("no matching images (is the library indexed? try `picsift status`)")
+    for rank, h in enumerate(page.hits, page.offset + 1):
+        dup = f"  [dim](near-duplicate of #{h.duplicate_of})[/]" if h.duplicate_of else ""
+        out.print(f"{rank:>3}. #{h.id} {h.score:.4f}  {h.path}{dup}", highlight=False)
+        out.print(f"     {h.user_caption or h.caption}", highlight=False, soft_wrap=True)
+        if explain:
+            why = ", ".join(
+                f"{n} rank {int(c['rank'])} score {c['score']:.3f}" for n, c in h.channels.items()
+            )
+            out.print(f"     [dim]why: {why}[/]", highlight=False)
+
+
+SearchLimit = Annotated[int, typer.Option(min=1, max=1000, help="Hits per page.")]
+SearchOffset = Annotated[int, typer.Option(min=0, help="Hits to skip (pagination).")]
+WeightsOpt = Annotated[
+    str | None, typer.Option(help="Channel weights, e.g. clip=1,caption=1,words=0.5.")
+]
+ChannelsOpt = Annotated[
+    str | None, typer.Option(help="Only these channels, equally weighted: clip,caption,words.")
+]
+CutoffOpt = Annotated[
+    float | None, typer.Option(min=0.0, max=0.99, help="Relative cutoff (0 keeps everything).")
+]
+
+
 @app.command()
 def search(
-    query: Annotated[str | None, typer.Argument(help="What to look for, in words.")] = None,
+    query: Annotated[
+        str | None, typer.Argument(help='Words, or arithmetic: \'"2:dog" + ./a.jpg - "cat"\'.')
+    ] = None,
     image: Annotated[Path | None, typer.Option("--image", help="Search by example.")] = None,
-    limit: Annotated[int, typer.Option(min=1, max=1000)] = 10,
+    limit: SearchLimit = 10,
+    offset: SearchOffset = 0,
+    folder: Annotated[list[str] | None, typer.Option(help="Only under this folder.")] = None,
+    file_format: Annotated[list[str] | None, typer.Option(help="jpeg, png, webp...")] = None,
+    after: Annotated[str | None, typer.Option(help="Taken (else modified) on/after.")] = None,
+    before: Annotated[str | None, typer.Option(help="Taken (else modified) before.")] = None,
+    min_width: Annotated[int | None, typer.Option(min=0)] = None,
+    min_height: Annotated[int | None, typer.Option(min=0)] = None,
+    weights: WeightsOpt = None,
+    channels: ChannelsOpt = None,
+    cutoff: CutoffOpt = None,
+    explain: Annotated[bool, typer.Option(help="Show each channel's rank and score.")] = False,
     home: HomeOpt = None,
     models: ModelsOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
-    """Find images by a text query or an example image."""
-    from picsift.search import SearchService
+    """Find images by words (CLIP + caption meaning + caption words, fused) or by example."""
+    from picsift.search import Filters, SearchOptions, SearchService
     from picsift.store import Store
 
-    if (query is None) == (image is None):
-        err.print("[red]error:[/] give either a QUERY or --image PATH")
+    if query is None and image is None:
+        err.print("[red]error:[/] give a QUERY, --image PATH, or both")
         raise typer.Exit(EXIT_ERROR)
     with _user_errors():
         settings = _settings(home)
         preset = _preset(settings, models)
         _warn_meaningless(preset)
+        filters = Filters(
+            folders=tuple(folder or ()),
+            formats=tuple(file_format or ()),
+            after=after,
+            before=before,
+            min_width=min_width,
+            min_height=min_height,
+        )
+        options = SearchOptions(
+            limit=limit,
+            offset=offset,
+            filters=filters,
+            weights=_parse_weights(weights, channels),
+            cutoff=cutoff,
+        )
         with Store(settings.home) as store:
             service = SearchService(store, ModelProvider(settings, preset), settings)
-            hits = (
-                service.search_text(query, limit)
-                if query is not None
-                else service.search_image(image, limit)  # type: ignore[arg-type]
-            )
-    if as_json:
-        out.print_json(json.dumps([h.to_dict() for h in hits]))
-        return
-    if not hits:
-        out.print("no images indexed yet: run `picsift index FOLDER` first")
-    for rank, h in enumerate(hits, 1):
-        out.print(f"{rank:>3}. {h.score:.3f}  {h.path}\n     {h.caption}", highlight=False)
+            examples = [service.load_example(image)] if image is not None else []
+            page = service.search(query, options, examples)
+    _print_page(page, as_json, explain)
+
+
+@app.command()
+def similar(
+    image_id: Annotated[int, typer.Argument(help="Catalog id of an indexed image.")],
+    limit: SearchLimit = 10,
+    offset: SearchOffset = 0,
+    explain: Annotated[bool, typer.Option(help="Show each channel's rank and score.")] = False,
+    home: HomeOpt = None,
+    models: ModelsOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Images like an indexed one ("more like this")."""
+    from picsift.search import SearchOptions, SearchService
+    from picsift.store import Store
+
+    with _user_errors():
+        settings = _settings(home)
+        preset = _preset(settings, models)
+        with Store(settings.home) as store:
+            service = SearchService(store, ModelProvider(settings, preset), settings)
+            page = service.similar(image_id, SearchOptions(limit=limit, offset=offset))
+    _print_page(page, as_json, explain)
 
 
 @models_app.command("list")

@@ -49,6 +49,23 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(
         default=256 * 1024 * 1024, ge=1, description="Files larger than this are refused."
     )
+    search_weights: dict[str, float] = Field(
+        default={"clip": 1.0, "caption": 1.0, "words": 0.5},
+        description="Reciprocal-rank-fusion weight per channel (clip, caption, words).",
+    )
+    search_cutoff: float = Field(
+        default=0.5,
+        ge=0.0,
+        lt=1.0,
+        description="Drop hits scoring below (1 - cutoff) x the query's best in every channel.",
+    )
+    rrf_k: int = Field(default=60, ge=1, description="Rank offset of reciprocal rank fusion.")
+    duplicate_threshold: float = Field(
+        default=0.97,
+        gt=0.0,
+        le=1.0,
+        description="CLIP cosine above which hits are near-duplicates.",
+    )
 
     @property
     def resolved_models_dir(self) -> Path:

@@ -16,7 +16,7 @@ from picsift.models import locate
 from picsift.models.presets import Preset, PresetCatalog
 from picsift.models.provider import ModelProvider
 from picsift.resources import sample_photos_dir
-from picsift.search import Hit, SearchService
+from picsift.search import Hit, SearchOptions, SearchService
 from picsift.store import Store
 
 
@@ -62,5 +62,5 @@ def run_demo(settings: Settings, queries: list[str]) -> DemoResult:
     with Store(demo_settings.home) as store:
         report = Indexer(store, models, demo_settings).run([sample_photos_dir()])
         searcher = SearchService(store, models, demo_settings)
-        searches = {q: searcher.search_text(q, limit=3) for q in queries}
+        searches = {q: searcher.search(q, SearchOptions(limit=3)).hits for q in queries}
     return DemoResult(demo_settings.home, preset, report, searches, note)

@@ -6,13 +6,12 @@ the production code's; only the forward pass is fake.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 
 import numpy as np
 from PIL import Image
 
-from picsift.models.base import CaptionerBase, EmbedderBase
+from picsift.models.base import CaptionerBase, EmbedderBase, TextEmbedderBase
 from picsift.models.presets import ModelSpec, Preset
 
 _COLOURS = {
@@ -88,6 +87,7 @@ def fake_preset(name: str = "fake", embedder_repo: str = "test/fake-embedder") -
         name=name,
         embedder=ModelSpec("fake-embedder", "embedder", "fake", embedder_repo, dim=16),
         captioner=ModelSpec("fake-captioner", "captioner", "fake", "test/fake-captioner"),
+        text_embedder=ModelSpec("fake-text", "text_embedder", "fake", "test/fake-text", dim=32),
         meaningless=True,
     )
 
@@ -100,7 +100,10 @@ class FakeModels:
         self._embedder = FakeEmbedder()
         self._embedder.model_id = self._preset.embedder.model_id
         self._captioner = FakeCaptioner()
-        self._lock = threading.Lock()
+        self._text = FakeTextEmbedder()
+        self._text.model_id = (
+            self._preset.text_embedder.model_id if self._preset.text_embedder else ""
+        )
 
     @property
     def preset(self) -> Preset:
@@ -111,3 +114,27 @@ class FakeModels:
 
     def captioner(self) -> FakeCaptioner:
         return self._captioner
+
+    def text_embedder(self) -> FakeTextEmbedder:
+        return self._text
+
+
+class FakeTextEmbedder(TextEmbedderBase):
+    """Bag of words hashed into 32 buckets: texts sharing words are similar."""
+
+    model_id = "fake:text"
+    dim = 32
+
+    def __init__(self) -> None:
+        self.texts_seen = 0
+
+    def _preprocess_texts(self, texts: Sequence[str]) -> list[list[str]]:
+        return [t.lower().replace(",", " ").replace(".", " ").split() for t in texts]
+
+    def _forward_texts(self, batch: list[list[str]]) -> np.ndarray:
+        self.texts_seen += len(batch)
+        out = np.full((len(batch), self.dim), 1e-3, np.float32)
+        for i, words in enumerate(batch):
+            for w in words:
+                out[i, sum(map(ord, w)) % self.dim] += 1.0
+        return out

@@ -11,10 +11,12 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 from picsift.config import Settings
 from picsift.errors import ImageError
 from picsift.imaging import DecodedImage, decode_image, read_image_file
+from picsift.indexer.captions import sidecar_caption
 from picsift.indexer.scan import FileStat
 
 
@@ -27,11 +29,10 @@ class Loaded:
     decoded: DecodedImage | None
     error: str | None
     transient: bool = False
+    user_caption: str | None = None
 
 
 def load_one(file: FileStat, settings: Settings) -> Loaded:
-    from pathlib import Path
-
     sha: str | None = None
     try:
         data, sha = read_image_file(Path(file.path), max_bytes=settings.max_file_bytes)
@@ -42,7 +43,7 @@ def load_one(file: FileStat, settings: Settings) -> Loaded:
         return Loaded(file, sha, None, exc.reason, exc.transient)
     except Exception as exc:  # a decoder bug must not stop the run
         return Loaded(file, sha, None, f"unexpected decoder failure: {type(exc).__name__}: {exc}")
-    return Loaded(file, sha, decoded, None)
+    return Loaded(file, sha, decoded, None, user_caption=sidecar_caption(Path(file.path)))
 
 
 def load_ahead(files: Iterable[FileStat], settings: Settings, lookahead: int) -> Iterator[Loaded]:

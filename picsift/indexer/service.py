@@ -18,10 +18,12 @@ from typing import Protocol
 
 from picsift.config import Settings
 from picsift.errors import ModelMismatchError, PicsiftError
+from picsift.indexer.captions import load_captions_file
 from picsift.indexer.pipeline import Loaded, load_ahead
 from picsift.indexer.scan import FileStat, ScanResult, scan
+from picsift.indexer.text_vectors import sync_text_vectors
 from picsift.models.provider import ModelSource
-from picsift.store import IMAGE_SPACE, Analysis, ImageRow, Store
+from picsift.store import IMAGE_SPACE, SPACES, USER_CAPTION_SPACE, Analysis, ImageRow, Store
 
 
 class Progress(Protocol):
@@ -48,6 +50,8 @@ class IndexReport:
     moved: int = 0
     copied: int = 0
     pruned: int = 0
+    user_captions: int = 0
+    text_vectors: int = 0
     errors: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
     model_seconds: float = 0.0
@@ -62,6 +66,7 @@ class _Plan:
     todo: list[FileStat] = field(default_factory=list)
     known: dict[str, ImageRow] = field(default_factory=dict)
     missing: dict[str, ImageRow] = field(default_factory=dict)
+    user_captions: dict[str, str] = field(default_factory=dict)
 
 
 class Indexer:
@@ -70,17 +75,31 @@ class Indexer:
         self._models = models
         self._settings = settings
 
-    def run(self, roots: Sequence[Path], progress: Progress | None = None) -> IndexReport:
+    def run(
+        self,
+        roots: Sequence[Path],
+        progress: Progress | None = None,
+        captions_file: Path | None = None,
+    ) -> IndexReport:
+        """Bring the store up to date with ``roots``; ``captions_file`` adds people's captions
+        (JSONL, paths relative to the first folder in ``roots``)."""
         progress = progress or _NoProgress()
         started = time.perf_counter()
         report = IndexReport()
         self._check_model()
+        given = self._read_captions(roots, captions_file)
         with self._store.writer_lock():
             plan = self._plan(roots, report)
             progress.start(len(plan.todo))
             self._process(plan, report, progress)
             self._prune(plan, report)
-            self._store.vector_index(IMAGE_SPACE, save=True)
+            catalog = self._store.catalog
+            report.user_captions = catalog.set_user_captions(
+                plan.user_captions | given, USER_CAPTION_SPACE
+            )
+            report.text_vectors = sync_text_vectors(catalog, self._models)
+            for space in SPACES:
+                self._store.vector_index(space, save=True)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -99,6 +118,15 @@ class Indexer:
                 f"search meaningless. Use the same --models preset, or another --home / "
                 f"PICSIFT_HOME for this model"
             )
+
+    @staticmethod
+    def _read_captions(roots: Sequence[Path], captions_file: Path | None) -> dict[str, str]:
+        if captions_file is None:
+            return {}
+        folders = [r for r in roots if r.is_dir()]
+        if not folders:
+            raise PicsiftError("--captions needs a folder to index: its paths are relative to it")
+        return load_captions_file(captions_file, folders[0])
 
     def _plan(self, roots: Sequence[Path], report: IndexReport) -> _Plan:
         catalog = self._store.catalog
@@ -145,6 +173,8 @@ class Indexer:
                 progress.advance()
                 continue
             assert item.sha256 is not None
+            if item.user_caption:
+                plan.user_captions[f.path] = item.user_caption
             if row is not None and row.status == "ok" and row.sha256 == item.sha256:
                 catalog.touch(row.id, f.size, f.mtime_ns)
                 report.refreshed += 1
@@ -190,9 +220,9 @@ class Indexer:
                     format=d.format,
                     taken_at=d.taken_at,
                     caption=caption,
-                    embedding=vector,
                     embedder=embedder.model_id,
                     captioner=captioner.model_id,
+                    vectors={IMAGE_SPACE: (embedder.model_id, vector)},
                 )
             )
         self._store.catalog.commit_analyses(analyses)

@@ -43,6 +43,18 @@ class ImageTextEmbedder(Protocol):
 
 
 @runtime_checkable
+class TextEmbedder(Protocol):
+    """Maps texts (captions, queries) into a space where cosine similarity means meaning."""
+
+    model_id: str
+    dim: int
+
+    def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
+        """float32 [n, dim], unit rows."""
+        ...
+
+
+@runtime_checkable
 class Captioner(Protocol):
     """Writes one paragraph describing what is in each image."""
 
@@ -74,6 +86,24 @@ class EmbedderBase(ABC):
     @abstractmethod
     def _forward_images(self, batch: Any) -> np.ndarray:
         """Model call: raw, unnormalised vectors."""
+
+    @abstractmethod
+    def _preprocess_texts(self, texts: Sequence[str]) -> Any: ...
+
+    @abstractmethod
+    def _forward_texts(self, batch: Any) -> np.ndarray: ...
+
+
+class TextEmbedderBase(ABC):
+    """Text-only counterpart of :class:`EmbedderBase`, normalising in the same one place."""
+
+    model_id: str
+    dim: int
+
+    def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
+        if len(texts) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return l2_normalize(self._forward_texts(self._preprocess_texts(texts)))
 
     @abstractmethod
     def _preprocess_texts(self, texts: Sequence[str]) -> Any: ...

@@ -38,8 +38,6 @@ class TransformersCaptioner(CaptionerBase):
         if class_name not in _ALLOWED_CLASSES or not hasattr(transformers, class_name):
             raise PresetError(f"captioner '{model_id}': unsupported model_class '{class_name}'")
         model_class = getattr(transformers, class_name)
-        # Loading progress bars are noise in a CLI run or a server log.
-        transformers.utils.logging.disable_progress_bar()
         self._processor: Any = transformers.AutoProcessor.from_pretrained(folder)
         self._model: Any = model_class.from_pretrained(folder).to(device).eval()
         self._device = device

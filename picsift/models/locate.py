@@ -21,6 +21,7 @@ from picsift.models.presets import ModelSpec
 _REQUIRED: dict[str, tuple[str, ...]] = {
     "open_clip": ("open_clip_config.json",),
     "transformers": ("config.json",),
+    "sentence_transformers": ("modules.json",),
 }
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pth")
 # What to fetch from the hub: only the files that backend loads (repos often hold several
@@ -28,6 +29,7 @@ _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pth")
 _DOWNLOAD_PATTERNS: dict[str, list[str]] = {
     "open_clip": ["open_clip_config.json", "open_clip_model.safetensors"],
     "transformers": ["*.json", "*.safetensors", "*.txt", "*.model"],
+    "sentence_transformers": ["*.json", "*.safetensors", "*.txt", "1_Pooling/*"],
 }
 
 Builder = Callable[[str, Path], Path]
@@ -44,6 +46,17 @@ def is_complete(folder: Path, spec: ModelSpec) -> bool:
 
 def _hub_offline() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes", "on"}
+
+
+def _package_folder(ref: str) -> Path | None:
+    """``pkg/sub/dir`` -> that folder inside the installed package, if the package is there."""
+    import importlib.util
+
+    package, _, sub = ref.partition("/")
+    found = importlib.util.find_spec(package)
+    if found is None or not found.submodule_search_locations:
+        return None
+    return Path(next(iter(found.submodule_search_locations))) / sub
 
 
 def hf_cache_folder(spec: ModelSpec) -> Path | None:
@@ -107,6 +120,10 @@ def resolve(spec: ModelSpec, settings: Settings, builder: Builder | None = None)
     target = settings.resolved_models_dir / spec.folder_name
     looked: list[str] = []
     candidates = [Path(spec.path).expanduser()] if spec.path else []
+    if spec.package:
+        packaged = _package_folder(spec.package)
+        if packaged is not None:
+            candidates.append(packaged)
     candidates.append(target)
     for folder in candidates:
         looked.append(str(folder))

@@ -15,7 +15,8 @@ from typing import Any, Literal
 
 from picsift.errors import PresetError
 
-ModelKind = Literal["embedder", "captioner"]
+ModelKind = Literal["embedder", "captioner", "text_embedder"]
+DEFAULT_TEXT_EMBEDDER = "minilm-l6"
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class ModelSpec:
     build: str | None = None
     revision: str | None = None
     path: str | None = None
+    package: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -50,6 +52,7 @@ class Preset:
     name: str
     embedder: ModelSpec
     captioner: ModelSpec
+    text_embedder: ModelSpec | None = None
     description: str = ""
     meaningless: bool = False
 
@@ -74,8 +77,10 @@ def _model_spec(name: str, raw: dict[str, Any]) -> ModelSpec:
     unknown = set(raw) - known
     if unknown:
         raise PresetError(f"model '{name}': unknown fields {sorted(unknown)}")
-    if raw.get("kind") not in ("embedder", "captioner"):
-        raise PresetError(f"model '{name}': kind must be 'embedder' or 'captioner'")
+    if raw.get("kind") not in ("embedder", "captioner", "text_embedder"):
+        raise PresetError(
+            f"model '{name}': kind must be 'embedder', 'captioner' or 'text_embedder'"
+        )
     for required in ("backend", "repo"):
         if not raw.get(required):
             raise PresetError(f"model '{name}': missing '{required}'")
@@ -110,12 +115,15 @@ class PresetCatalog:
         if raw is None:
             raise PresetError(f"unknown preset '{name}'; choose one of: {', '.join(self.names())}")
         embedder, captioner = self.model(raw["embedder"]), self.model(raw["captioner"])
-        if embedder.kind != "embedder" or captioner.kind != "captioner":
-            raise PresetError(f"preset '{name}': embedder/captioner entries have the wrong kind")
+        text_embedder = self.model(raw.get("text_embedder", DEFAULT_TEXT_EMBEDDER))
+        kinds = (embedder.kind, captioner.kind, text_embedder.kind)
+        if kinds != ("embedder", "captioner", "text_embedder"):
+            raise PresetError(f"preset '{name}': a model entry has the wrong kind")
         return Preset(
             name=name,
             embedder=embedder,
             captioner=captioner,
+            text_embedder=text_embedder,
             description=raw.get("description", ""),
             meaningless=bool(raw.get("meaningless", False)),
         )

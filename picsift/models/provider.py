@@ -15,9 +15,9 @@ from typing import Any, Protocol
 from picsift.config import Settings
 from picsift.errors import ModelUnavailableError, PicsiftError
 from picsift.models import locate
-from picsift.models.base import Captioner, ImageTextEmbedder
+from picsift.models.base import Captioner, ImageTextEmbedder, TextEmbedder
 from picsift.models.presets import ModelSpec, Preset
-from picsift.models.runtime import configure_threads, pick_device
+from picsift.models.runtime import configure_threads, pick_device, quiet_loading
 
 
 class ModelSource(Protocol):
@@ -29,6 +29,8 @@ class ModelSource(Protocol):
     def embedder(self) -> ImageTextEmbedder: ...
 
     def captioner(self) -> Captioner: ...
+
+    def text_embedder(self) -> TextEmbedder: ...
 
 
 def _build_tiny(name: str, target: Path) -> Path:
@@ -47,6 +49,10 @@ def _load(spec: ModelSpec, folder: Path, settings: Settings) -> Any:
         from picsift.models.captioner import TransformersCaptioner
 
         return TransformersCaptioner(folder, spec.model_id, device, spec.options)
+    if spec.backend == "sentence_transformers":
+        from picsift.models.sentence import SentenceTransformerEmbedder
+
+        return SentenceTransformerEmbedder(folder, spec.model_id, device)
     raise ModelUnavailableError(f"model '{spec.name}': unknown backend '{spec.backend}'")
 
 
@@ -75,6 +81,13 @@ class ModelProvider:
         model: Captioner = self._get(self._preset.captioner)
         return model
 
+    def text_embedder(self) -> TextEmbedder:
+        spec = self._preset.text_embedder
+        if spec is None:
+            raise ModelUnavailableError(f"preset '{self._preset.name}' has no text embedder")
+        model: TextEmbedder = self._get(spec)
+        return model
+
     def folder(self, spec: ModelSpec) -> Path:
         """Resolve (fetching or building if needed) without loading."""
         return locate.resolve(spec, self._settings, self._builder)
@@ -85,6 +98,7 @@ class ModelProvider:
             if model is None:
                 folder = self.folder(spec)
                 configure_threads(self._settings)
+                quiet_loading()
                 try:
                     model = _load(spec, folder, self._settings)
                 except PicsiftError:

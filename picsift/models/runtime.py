@@ -13,6 +13,13 @@ def pick_device(settings: Settings) -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
+def quiet_loading() -> None:
+    """Weight-loading progress bars are noise in a CLI run or a server log."""
+    import transformers
+
+    transformers.utils.logging.disable_progress_bar()
+
+
 def configure_threads(settings: Settings) -> None:
     """Use every core for intra-op parallelism; torch's default can undercount in containers."""
     if torch.get_num_threads() != settings.resolved_threads:

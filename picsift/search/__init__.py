@@ -1,5 +1,16 @@
-"""Search over the store: text and image queries against the embedding index."""
+"""Hybrid search over the store: CLIP, caption meaning and caption words, fused."""
 
-from picsift.search.service import Hit, SearchService
+from picsift.search.filters import Filters
+from picsift.search.query import Query, QueryError, parse_query
+from picsift.search.service import Hit, SearchOptions, SearchPage, SearchService
 
-__all__ = ["Hit", "SearchService"]
+__all__ = [
+    "Filters",
+    "Hit",
+    "Query",
+    "QueryError",
+    "SearchOptions",
+    "SearchPage",
+    "SearchService",
+    "parse_query",
+]

@@ -1,22 +1,40 @@
-"""Dense (CLIP) search: a text or an image query against the image embeddings.
+"""Hybrid search: parse the query, run each channel under the filters, fuse, cut, page.
 
-This is the first channel of the hybrid search; caption-text channels and fusion build on the
-same :class:`Hit` shape.
+Channels whose weight is zero never run, so a words-only search loads no model at all.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
 from picsift.config import Settings
 from picsift.errors import PicsiftError
 from picsift.imaging import decode_image, read_image_file
+from picsift.models.base import l2_normalize
 from picsift.models.provider import ModelSource
-from picsift.store import IMAGE_SPACE, Store
+from picsift.search import channels as ch
+from picsift.search.filters import Filters
+from picsift.search.fusion import ChannelHits, Fused, fuse
+from picsift.search.query import Query, QueryError, Term, parse_query
+from picsift.store import CAPTION_SPACE, IMAGE_SPACE, USER_CAPTION_SPACE, Store
+
+MAX_DEPTH = 10_000  # offset + limit: deeper pages are refused, not silently truncated
+
+
+@dataclass(frozen=True)
+class SearchOptions:
+    limit: int = 20
+    offset: int = 0
+    weights: dict[str, float] | None = None  # None: the configured defaults
+    cutoff: float | None = None
+    filters: Filters = field(default_factory=Filters)
+    allow_paths: bool = True  # image paths inside the query text (CLI yes, HTTP no)
 
 
 @dataclass(frozen=True)
@@ -25,6 +43,21 @@ class Hit:
     path: str
     score: float
     caption: str
+    user_caption: str | None
+    channels: dict[str, dict[str, float]]  # name -> {"rank": r, "score": s}
+    duplicate_of: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    hits: list[Hit]
+    total: int
+    offset: int
+    limit: int
+    weights: dict[str, float]
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -36,6 +69,72 @@ class SearchService:
         self._models = models
         self._settings = settings
 
+    # -- public entry points -------------------------------------------------------------------
+    def search(
+        self,
+        query: str | None,
+        options: SearchOptions | None = None,
+        examples: Sequence[Image.Image] = (),
+    ) -> SearchPage:
+        """Text query (arithmetic allowed) plus optional example images (weight 1 each)."""
+        options = options or SearchOptions()
+        terms = list(parse_query(query).terms) if query else []
+        if not terms and not examples:
+            raise QueryError("give a query or an example image")
+        return self._run(Query(tuple(terms)), list(examples), options)
+
+    def similar(self, image_id: int, options: SearchOptions | None = None) -> SearchPage:
+        """More like an indexed image; the image itself is left out."""
+        if self._store.catalog.get(image_id) is None:
+            raise PicsiftError(f"no image with id {image_id}")
+        options = options or SearchOptions()
+        wider = SearchOptions(**{**options.__dict__, "limit": options.limit + 1})
+        page = self._run(Query((Term("id", str(image_id)),)), [], wider)
+        hits = [h for h in page.hits if h.id != image_id][: options.limit]
+        return SearchPage(hits, max(0, page.total - 1), page.offset, options.limit, page.weights)
+
+    # -- the pipeline --------------------------------------------------------------------------
+    def _weights(self, options: SearchOptions) -> dict[str, float]:
+        weights = dict(self._settings.search_weights)
+        if options.weights is not None:
+            unknown = set(options.weights) - set(ch.CHANNELS)
+            if unknown:
+                raise QueryError(f"unknown channels {sorted(unknown)}; known: {ch.CHANNELS}")
+            weights = {c: float(options.weights.get(c, 0.0)) for c in ch.CHANNELS}
+        if any(w < 0 for w in weights.values()) or not any(w > 0 for w in weights.values()):
+            raise QueryError("channel weights must be >= 0 with at least one above 0")
+        return weights
+
+    def _run(self, query: Query, examples: list[Image.Image], options: SearchOptions) -> SearchPage:
+        if options.limit < 1 or options.offset < 0 or options.offset + options.limit > MAX_DEPTH:
+            raise QueryError(f"limit must be >= 1, offset >= 0, offset + limit <= {MAX_DEPTH}")
+        self._check_model()
+        weights = self._weights(options)
+        condition, params = options.filters.sql()
+        allowed = (
+            self._store.catalog.ids_where(condition, params) if options.filters.active else None
+        )
+        depth = min(MAX_DEPTH, 3 * (options.offset + options.limit) + 50)
+        results: list[ChannelHits] = []
+        if weights.get("clip", 0) > 0:
+            vector = self._clip_vector(query, examples, options.allow_paths)
+            if vector is not None:
+                results.append(ch.clip(self._store, vector, allowed, depth))
+        if weights.get("caption", 0) > 0:
+            vector = self._caption_vector(query)
+            if vector is not None:
+                results.append(ch.caption(self._store, vector, allowed, depth))
+        if weights.get("words", 0) > 0 and query.positive_text:
+            results.append(
+                ch.words(
+                    self._store, query.positive_text, query.negative_text, condition, params, depth
+                )
+            )
+        cutoff = self._settings.search_cutoff if options.cutoff is None else options.cutoff
+        fused = fuse(results, weights, k=self._settings.rrf_k, cutoff=cutoff)
+        page = fused[options.offset : options.offset + options.limit]
+        return SearchPage(self._hits(page), len(fused), options.offset, options.limit, weights)
+
     def _check_model(self) -> None:
         bound = self._store.catalog.space_model(IMAGE_SPACE)
         wanted = self._models.preset.embedder.model_id
@@ -45,32 +144,103 @@ class SearchService:
                 f"same model (this run uses {wanted}, preset '{self._models.preset.name}')"
             )
 
-    def search_text(self, query: str, limit: int = 10) -> list[Hit]:
-        if not query.strip():
-            raise PicsiftError("empty query: type what you are looking for")
-        self._check_model()
-        vector = self._models.embedder().embed_texts([query])
-        return self._nearest(vector, limit)
+    def load_example(self, path: Path) -> Image.Image:
+        """Decode an example image given by a local path (CLI)."""
+        return self._load(path)
 
-    def search_image(self, path: Path, limit: int = 10) -> list[Hit]:
-        self._check_model()
+    def _load(self, path: Path) -> Image.Image:
         data, _ = read_image_file(path, max_bytes=self._settings.max_file_bytes)
-        decoded = decode_image(
-            data, path, max_pixels=self._settings.max_image_pixels, max_side=self._settings.max_side
-        )
-        vector = self._models.embedder().embed_images([decoded.image])
-        return self._nearest(vector, limit)
+        s = self._settings
+        return decode_image(data, path, max_pixels=s.max_image_pixels, max_side=s.max_side).image
 
-    def _nearest(self, vector: np.ndarray, limit: int) -> list[Hit]:
-        index = self._store.vector_index(IMAGE_SPACE, save=False)
-        if index.count == 0:
-            return []
-        scores, ids = index.search(vector, limit)
-        found = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
-        rows = {i: self._store.catalog.get(i) for i, _ in found}
+    def _stored(self, space: str, ids: list[int]) -> np.ndarray:
+        index = self._store.vector_index(space, save=False)
+        known = [i for i in ids if index.count and self._store.catalog.get(i) is not None]
+        try:
+            return index.vectors(np.asarray(known, dtype=np.int64))
+        except RuntimeError:
+            return np.zeros((0, index.stamp.dim), np.float32)
+
+    def _clip_vector(
+        self, query: Query, examples: list[Image.Image], allow_paths: bool
+    ) -> np.ndarray | None:
+        parts: list[np.ndarray] = []
+        weights: list[float] = []
+        texts = [t for t in query.terms if t.kind == "text"]
+        images = [t for t in query.terms if t.kind == "image"]
+        ids = [t for t in query.terms if t.kind == "id"]
+        if images and not allow_paths:
+            raise QueryError("image paths are not accepted here; upload the image instead")
+        embedder = self._models.embedder() if texts or images or examples else None
+        if texts and embedder is not None:
+            parts.extend(embedder.embed_texts([t.value for t in texts]))
+            weights += [t.weight for t in texts]
+        if (images or examples) and embedder is not None:
+            pictures = [self._load(Path(t.value).expanduser()) for t in images] + examples
+            parts.extend(embedder.embed_images(pictures))
+            weights += [t.weight for t in images] + [1.0] * len(examples)
+        for term in ids:
+            stored = self._stored(IMAGE_SPACE, [int(term.value)])
+            if len(stored) == 0:
+                raise QueryError(f"no indexed image with id {term.value}")
+            parts.append(stored[0])
+            weights.append(term.weight)
+        return _combine(parts, weights)
+
+    def _caption_vector(self, query: Query) -> np.ndarray | None:
+        parts: list[np.ndarray] = []
+        weights: list[float] = []
+        texts = query.texts
+        if texts:
+            parts.extend(self._models.text_embedder().embed_texts([t.value for t in texts]))
+            weights += [t.weight for t in texts]
+        for term in (t for t in query.terms if t.kind == "id"):
+            for space in (CAPTION_SPACE, USER_CAPTION_SPACE):
+                stored = self._stored(space, [int(term.value)])
+                if len(stored):
+                    parts.append(stored[0])
+                    weights.append(term.weight)
+        return _combine(parts, weights)
+
+    def _hits(self, page: list[Fused]) -> list[Hit]:
+        rows = self._store.catalog.rows([f.id for f in page])
+        duplicates = self._duplicates([f.id for f in page if f.id in rows])
         return [
-            Hit(i, row.path, s, row.caption or "") for i, s in found if (row := rows[i]) is not None
+            Hit(
+                id=f.id,
+                path=row.path,
+                score=round(f.score, 6),
+                caption=row.caption or "",
+                user_caption=row.user_caption,
+                channels={n: {"rank": r, "score": round(s, 4)} for n, (r, s) in f.channels.items()},
+                duplicate_of=duplicates.get(f.id),
+            )
+            for f in page
+            if (row := rows.get(f.id)) is not None
         ]
 
+    def _duplicates(self, ids: list[int]) -> dict[int, int]:
+        """Hit id -> the earlier (better-ranked) hit it nearly duplicates, by CLIP cosine."""
+        if len(ids) < 2:
+            return {}
+        try:
+            vectors = self._store.vector_index(IMAGE_SPACE, save=False).vectors(np.asarray(ids))
+        except RuntimeError:
+            return {}
+        sims = vectors @ vectors.T
+        out: dict[int, int] = {}
+        for j in range(1, len(ids)):
+            earlier = np.nonzero(sims[j, :j] >= self._settings.duplicate_threshold)[0]
+            if len(earlier):
+                out[ids[j]] = out.get(ids[int(earlier[0])], ids[int(earlier[0])])
+        return out
 
-__all__ = ["Hit", "SearchService"]
+
+def _combine(parts: list[np.ndarray], weights: list[float]) -> np.ndarray | None:
+    """Weighted sum of unit vectors, renormalised; None when there is nothing to combine."""
+    if not parts:
+        return None
+    total = np.sum([w * np.asarray(p, np.float32) for p, w in zip(parts, weights, strict=True)], 0)
+    if not np.any(total):
+        raise QueryError("the query's terms cancel out")
+    return l2_normalize(total[None, :])

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from picsift.errors import ModelMismatchError, StoreError
-from picsift.store.schema import migrate
+from picsift.store.schema import migrate, register_functions
 
 
 def _now() -> str:
@@ -41,6 +41,7 @@ class ImageRow:
     error: str | None = None
     embedder: str | None = None
     captioner: str | None = None
+    user_caption: str | None = None
 
 
 @dataclass(frozen=True)
@@ -56,14 +57,15 @@ class Analysis:
     format: str
     taken_at: str | None
     caption: str
-    embedding: np.ndarray
     embedder: str
     captioner: str
+    # space -> (model id, unit vector): "image" always, "caption" when a text model ran
+    vectors: dict[str, tuple[str, np.ndarray]]
 
 
 _ROW_COLUMNS = (
     "id, path, sha256, size, mtime_ns, status, width, height, format, taken_at, caption, "
-    "error, embedder, captioner"
+    "error, embedder, captioner, user_caption"
 )
 
 
@@ -77,6 +79,7 @@ class Catalog:
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA synchronous = NORMAL")
             self._conn.execute("PRAGMA foreign_keys = ON")
+            register_functions(self._conn)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the catalog {db_path}: {exc}") from exc
         self._lock = threading.RLock()
@@ -186,6 +189,40 @@ class Catalog:
         vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32)
         return ids, vectors.reshape(len(rows), -1).copy()
 
+    def rows(self, ids: Sequence[int]) -> dict[int, ImageRow]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self._rows(f"SELECT {_ROW_COLUMNS} FROM images WHERE id IN ({marks})", list(ids))
+        return {r.id: r for r in rows}
+
+    def ids_where(self, condition: str, params: Sequence[object]) -> np.ndarray:
+        """Catalog ids of images matching a filter condition over ``images i``."""
+        rows = self._conn.execute(f"SELECT i.id FROM images i WHERE {condition}", params)
+        return np.fromiter((r[0] for r in rows), dtype=np.int64)
+
+    def match_text(
+        self, match: str, condition: str, params: Sequence[object], limit: int
+    ) -> list[tuple[int, float]]:
+        """BM25 over caption, user caption, tags and path words (higher score = better)."""
+        sql = f"""SELECT f.rowid, -bm25(images_fts, 1.0, 1.0, 1.0, 0.5) AS score
+                  FROM images_fts f JOIN images i ON i.id = f.rowid
+                  WHERE images_fts MATCH ? AND {condition}
+                  ORDER BY score DESC LIMIT ?"""
+        try:
+            rows = self._conn.execute(sql, [match, *params, limit]).fetchall()
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"text search failed for {match!r}: {exc}") from exc
+        return [(int(i), float(s)) for i, s in rows]
+
+    def document_frequency(self, word: str) -> int:
+        """How many images mention ``word`` (after the index's own stemming)."""
+        quoted = '"' + word.replace('"', '""') + '"'
+        row = self._conn.execute(
+            "SELECT count(*) FROM images_fts WHERE images_fts MATCH ?", (quoted,)
+        ).fetchone()
+        return int(row[0])
+
     def captions(self, ids: Sequence[int]) -> dict[int, str]:
         if not ids:
             return {}
@@ -219,7 +256,65 @@ class Catalog:
                 (size, mtime_ns, _now(), image_id),
             )
 
-    def commit_analyses(self, analyses: Sequence[Analysis], space: str = "image") -> None:
+    @staticmethod
+    def _put_vector(
+        conn: sqlite3.Connection, image_id: int, space: str, model: str, vector: np.ndarray
+    ) -> None:
+        conn.execute(
+            "INSERT OR REPLACE INTO embeddings(image_id, space, model, vector) VALUES (?, ?, ?, ?)",
+            (image_id, space, model, np.ascontiguousarray(vector, dtype=np.float32).tobytes()),
+        )
+
+    def put_vectors(self, space: str, model: str, ids: Sequence[int], vectors: np.ndarray) -> None:
+        """Store vectors for existing rows (e.g. caption text embedded after the fact)."""
+        if not len(ids):
+            return
+        with self.transaction() as conn:
+            for image_id, vector in zip(ids, vectors, strict=True):
+                self._put_vector(conn, int(image_id), space, model, vector)
+            self._bump(conn)
+
+    def drop_space(self, space: str) -> None:
+        """Forget every vector of a space (its source text stays, so it can be recomputed)."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM embeddings WHERE space = ?", (space,))
+            conn.execute("DELETE FROM meta WHERE key IN (?, ?)", (f"model:{space}", f"dim:{space}"))
+            self._bump(conn)
+
+    def texts_missing_vectors(self, space: str, column: str, limit: int) -> list[tuple[int, str]]:
+        """(id, text) of analysed rows whose ``column`` text has no vector in ``space`` yet."""
+        if column not in ("caption", "user_caption"):
+            raise ValueError(column)
+        rows = self._conn.execute(
+            f"""SELECT i.id, i.{column} FROM images i
+                WHERE i.status = 'ok' AND coalesce(i.{column}, '') != ''
+                  AND NOT EXISTS (SELECT 1 FROM embeddings e
+                                  WHERE e.image_id = i.id AND e.space = ?)
+                ORDER BY i.id LIMIT ?""",
+            (space, limit),
+        ).fetchall()
+        return [(int(i), str(t)) for i, t in rows]
+
+    def set_user_captions(self, captions: dict[str, str], space: str) -> int:
+        """Attach people's captions by path; a changed caption loses its stale vector."""
+        changed = 0
+        with self.transaction() as conn:
+            for path, text in captions.items():
+                row = conn.execute(
+                    "UPDATE images SET user_caption = ?, updated_at = ? WHERE path = ? "
+                    "AND coalesce(user_caption, '') != ? RETURNING id",
+                    (text, _now(), path, text),
+                ).fetchone()
+                if row is not None:
+                    changed += 1
+                    conn.execute(
+                        "DELETE FROM embeddings WHERE image_id = ? AND space = ?", (row[0], space)
+                    )
+            if changed:
+                self._bump(conn)
+        return changed
+
+    def commit_analyses(self, analyses: Sequence[Analysis]) -> None:
         """Store one batch of results atomically (a crash loses at most this batch)."""
         if not analyses:
             return
@@ -248,16 +343,8 @@ class Catalog:
                 ).fetchone()
                 if cur is None:
                     continue  # row was pruned meanwhile; nothing to attach the result to
-                conn.execute(
-                    "INSERT OR REPLACE INTO embeddings(image_id, space, model, vector) "
-                    "VALUES (?, ?, ?, ?)",
-                    (
-                        cur[0],
-                        space,
-                        a.embedder,
-                        np.ascontiguousarray(a.embedding, dtype=np.float32).tobytes(),
-                    ),
-                )
+                for space, (model, vector) in a.vectors.items():
+                    self._put_vector(conn, int(cur[0]), space, model, vector)
             self._bump(conn)
 
     def mark_error(self, path: str, reason: str, sha256: str | None = None) -> None:

@@ -7,9 +7,24 @@ guessed at, so no version ever rewrites data it does not understand.
 
 from __future__ import annotations
 
+import re
 import sqlite3
+from pathlib import PurePath
 
 from picsift.errors import StoreError
+
+
+def path_words(path: str) -> str:
+    """Searchable words of a path: the last two folder names and the file stem."""
+    p = PurePath(path)
+    parts = [*p.parent.parts[-2:], p.stem]
+    return " ".join(w for part in parts for w in re.split(r"[\W_]+", part) if w)
+
+
+def register_functions(conn: sqlite3.Connection) -> None:
+    """SQL functions the schema's triggers call; every connection that writes needs them."""
+    conn.create_function("path_words", 1, path_words, deterministic=True)
+
 
 _V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -59,8 +74,37 @@ END;
 INSERT INTO meta(key, value) VALUES ('generation', '0');
 """
 
+# v2: people's own captions (alt text, sidecars) beside the model's, searchable; the full-text
+# index gains that column, and path words are the folder names and file stem, not the full path
+# (whose shared prefix would match every image).
+_V2 = """
+ALTER TABLE images ADD COLUMN user_caption TEXT;
+DROP TRIGGER images_fts_insert;
+DROP TRIGGER images_fts_delete;
+DROP TRIGGER images_fts_update;
+DROP TABLE images_fts;
+CREATE VIRTUAL TABLE images_fts USING fts5(
+    caption, user_caption, tags, path_words, tokenize = 'porter unicode61'
+);
+INSERT INTO images_fts(rowid, caption, user_caption, tags, path_words)
+    SELECT id, coalesce(caption, ''), '', '', path_words(path) FROM images;
+CREATE TRIGGER images_fts_insert AFTER INSERT ON images BEGIN
+    INSERT INTO images_fts(rowid, caption, user_caption, tags, path_words)
+    VALUES (new.id, coalesce(new.caption, ''), coalesce(new.user_caption, ''), '',
+            path_words(new.path));
+END;
+CREATE TRIGGER images_fts_delete AFTER DELETE ON images BEGIN
+    DELETE FROM images_fts WHERE rowid = old.id;
+END;
+CREATE TRIGGER images_fts_update AFTER UPDATE OF caption, user_caption, path ON images BEGIN
+    UPDATE images_fts SET caption = coalesce(new.caption, ''),
+        user_caption = coalesce(new.user_caption, ''), path_words = path_words(new.path)
+    WHERE rowid = new.id;
+END;
+"""
+
 # Index i holds the script that takes a store from version i to i + 1.
-MIGRATIONS: list[str] = [_V1]
+MIGRATIONS: list[str] = [_V1, _V2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

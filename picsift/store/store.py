@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,7 +13,10 @@ from picsift.errors import StoreError, StoreLockedError
 from picsift.store.catalog import Catalog
 from picsift.store.vectors import VectorIndex, current_stamp, load_or_rebuild, read_stamp
 
-IMAGE_SPACE = "image"
+IMAGE_SPACE = "image"  # CLIP image embeddings
+CAPTION_SPACE = "caption"  # sentence embeddings of the model's captions
+USER_CAPTION_SPACE = "user_caption"  # sentence embeddings of people's own captions
+SPACES = (IMAGE_SPACE, CAPTION_SPACE, USER_CAPTION_SPACE)
 
 
 class Store:
@@ -24,6 +28,8 @@ class Store:
             raise StoreError(f"cannot create the store directory {home}: {exc}") from exc
         self.catalog = Catalog(home / "catalog.db")
         self.vectors_dir = home / "vectors"
+        self._indexes: dict[str, VectorIndex] = {}
+        self._index_lock = threading.Lock()
 
     def close(self) -> None:
         self.catalog.close()
@@ -55,7 +61,15 @@ class Store:
             os.close(fd)
 
     def vector_index(self, space: str = IMAGE_SPACE, *, save: bool = True) -> VectorIndex:
-        return load_or_rebuild(self.catalog, self.vectors_dir, space, save=save)
+        """The current index of ``space``: cached while the catalog is unchanged, else reloaded
+        from its file or rebuilt from the catalog."""
+        with self._index_lock:
+            cached = self._indexes.get(space)
+            if cached is not None and cached.stamp == current_stamp(self.catalog, space):
+                return cached
+            index = load_or_rebuild(self.catalog, self.vectors_dir, space, save=save)
+            self._indexes[space] = index
+            return index
 
     def index_in_sync(self, space: str = IMAGE_SPACE) -> bool:
         """Whether the FAISS file on disk matches the catalog (else the next open rebuilds)."""

@@ -64,12 +64,33 @@ class VectorIndex:
             index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
         return cls(index, stamp)
 
-    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(scores [q, k], ids [q, k]); missing slots have id -1."""
+    def search(
+        self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(scores [q, k], ids [q, k]); missing slots have id -1.
+
+        ``allowed`` (catalog ids) restricts the search itself, so filtering never shortens
+        the result while matching vectors remain.
+        """
         q = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
+        if allowed is not None:
+            if len(allowed) == 0:
+                return np.zeros((len(q), 0), np.float32), np.zeros((len(q), 0), np.int64)
+            k = min(k, len(allowed))
         k = max(1, min(k, max(self.count, 1)))
-        scores, ids = self._index.search(q, k)
-        return scores, ids
+        if allowed is None:
+            return self._index.search(q, k)
+        selector = faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
+        params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
+        return self._index.search(q, k, params=params)
+
+    def vectors(self, ids: np.ndarray) -> np.ndarray:
+        """Stored vectors for catalog ids (for query arithmetic and near-duplicate checks)."""
+        return (
+            np.stack([self._index.reconstruct(int(i)) for i in ids])
+            if len(ids)
+            else (np.zeros((0, self.stamp.dim), np.float32))
+        )
 
     def save(self, folder: Path, space: str) -> None:
         raw = faiss.serialize_index(self._index).tobytes()

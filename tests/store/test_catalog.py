@@ -24,9 +24,9 @@ def _analysis(path: str, caption: str, vec: list[float]) -> Analysis:
         "JPEG",
         None,
         caption,
-        np.asarray(vec, np.float32),
         "m:1",
         "c:1",
+        {"image": ("m:1", np.asarray(vec, np.float32))},
     )
 
 

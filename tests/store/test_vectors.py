@@ -18,7 +18,20 @@ def _fill(store: Store, n: int) -> None:
     vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
     cat.commit_analyses(
         [
-            Analysis(f"/p/{i}.jpg", f"{i:064x}", 1, 1, 1, 1, "PNG", None, "c", vecs[i], "m:1", "c")
+            Analysis(
+                f"/p/{i}.jpg",
+                f"{i:064x}",
+                1,
+                1,
+                1,
+                1,
+                "PNG",
+                None,
+                "c",
+                "m:1",
+                "c",
+                {"image": ("m:1", vecs[i])},
+            )
             for i in range(n)
         ]
     )

@@ -1,0 +1,87 @@
+"""Search filters, applied inside each channel before ranking is cut.
+
+They compile to one SQL condition over the catalog; channels either join on it (words) or
+restrict the vector search to the allowed ids (dense), so a filtered page is never short while
+matching images remain.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from picsift.errors import PicsiftError
+
+MAX_FILTER_VALUES = 50
+# Capture time from EXIF, else the file's modification time, as ISO text comparable to input.
+DATE_SQL = "coalesce(taken_at, strftime('%Y-%m-%dT%H:%M:%S', mtime_ns / 1e9, 'unixepoch'))"
+
+
+class FilterError(PicsiftError):
+    """A filter value is invalid; the message names the filter."""
+
+
+def _iso(value: str, name: str) -> str:
+    try:
+        return datetime.fromisoformat(value).isoformat()
+    except ValueError:
+        raise FilterError(f"filter '{name}': '{value}' is not a date (use YYYY-MM-DD)") from None
+
+
+@dataclass(frozen=True)
+class Filters:
+    folders: tuple[str, ...] = ()
+    formats: tuple[str, ...] = ()
+    after: str | None = None  # inclusive, ISO date or datetime
+    before: str | None = None  # exclusive
+    min_width: int | None = None
+    min_height: int | None = None
+    min_bytes: int | None = None
+    max_bytes: int | None = None
+    categories: tuple[int, ...] = field(default=())
+    tags: tuple[str, ...] = field(default=())
+
+    @property
+    def active(self) -> bool:
+        return any(v not in (None, ()) for v in self.__dict__.values())
+
+    def sql(self) -> tuple[str, list[object]]:
+        """A WHERE condition over ``images`` (aliased ``i``) and its parameters."""
+        for name in ("folders", "formats", "categories", "tags"):
+            if len(getattr(self, name)) > MAX_FILTER_VALUES:
+                raise FilterError(f"filter '{name}': at most {MAX_FILTER_VALUES} values")
+        if self.categories:
+            raise FilterError("filter 'category': categories are not available yet")
+        if self.tags:
+            raise FilterError("filter 'tag': tags are not available yet")
+        parts, params = ["i.status = 'ok'"], []
+        if self.folders:
+            ors = []
+            for folder in self.folders:
+                prefix = os.path.abspath(os.path.expanduser(folder)).rstrip("/") + "/"
+                ors.append("substr(i.path, 1, ?) = ?")
+                params += [len(prefix), prefix]
+            parts.append("(" + " OR ".join(ors) + ")")
+        if self.formats:
+            wanted = [f.upper().replace("JPG", "JPEG") for f in self.formats]
+            parts.append(f"i.format IN ({','.join('?' * len(wanted))})")
+            params += wanted
+        if self.after:
+            parts.append(f"{DATE_SQL} >= ?")
+            params.append(_iso(self.after, "after"))
+        if self.before:
+            parts.append(f"{DATE_SQL} < ?")
+            params.append(_iso(self.before, "before"))
+        for column, value, op in (
+            ("i.width", self.min_width, ">="),
+            ("i.height", self.min_height, ">="),
+            ("i.size", self.min_bytes, ">="),
+            ("i.size", self.max_bytes, "<="),
+        ):
+            if value is not None:
+                if value < 0:
+                    raise FilterError(f"filter on {column[2:]} must not be negative")
+                parts.append(f"{column} {op} ?")
+                params.append(value)
+        return " AND ".join(parts), params
