@@ -15,6 +15,9 @@ from picsift.search.fusion import ChannelHits
 from picsift.store import CAPTION_SPACE, IMAGE_SPACE, USER_CAPTION_SPACE, Store
 
 CHANNELS = ("clip", "caption", "words")
+SOURCES = ("model", "user")  # whose captions the text channels read: the model's, people's
+_SOURCE_SPACES = {"model": CAPTION_SPACE, "user": USER_CAPTION_SPACE}
+_SOURCE_COLUMNS = {"model": ("caption", "tags", "path_words"), "user": ("user_caption",)}
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -44,21 +47,32 @@ def clip(store: Store, vector: np.ndarray, allowed: np.ndarray | None, k: int) -
     return dense(store, "clip", (IMAGE_SPACE,), vector, allowed, k)
 
 
-def caption(store: Store, vector: np.ndarray, allowed: np.ndarray | None, k: int) -> ChannelHits:
-    return dense(store, "caption", (CAPTION_SPACE, USER_CAPTION_SPACE), vector, allowed, k)
+def caption(
+    store: Store,
+    vector: np.ndarray,
+    allowed: np.ndarray | None,
+    k: int,
+    sources: tuple[str, ...] = SOURCES,
+) -> ChannelHits:
+    spaces = tuple(_SOURCE_SPACES[s] for s in sources)
+    return dense(store, "caption", spaces, vector, allowed, k)
 
 
 def words_of(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)]
 
 
-def match_expression(positive: str, negative: str = "") -> str | None:
-    """FTS5 query: any positive word (BM25 rewards documents with more), none of the negatives."""
+def match_expression(
+    positive: str, negative: str = "", sources: tuple[str, ...] = SOURCES
+) -> str | None:
+    """FTS5 query: any positive word (BM25 rewards documents with more), none of the negatives,
+    in the columns of the chosen caption sources."""
     quote = '"{}"'.format
     pos = sorted(set(words_of(positive)))
     if not pos:
         return None
-    expr = "(" + " OR ".join(quote(w) for w in pos) + ")"
+    columns = " ".join(c for s in sources for c in _SOURCE_COLUMNS[s])
+    expr = "{" + columns + "} : (" + " OR ".join(quote(w) for w in pos) + ")"
     neg = sorted(set(words_of(negative)) - set(pos))
     if neg:
         expr += " NOT (" + " OR ".join(quote(w) for w in neg) + ")"
@@ -66,9 +80,15 @@ def match_expression(positive: str, negative: str = "") -> str | None:
 
 
 def words(
-    store: Store, positive: str, negative: str, condition: str, params: list[object], k: int
+    store: Store,
+    positive: str,
+    negative: str,
+    condition: str,
+    params: list[object],
+    k: int,
+    sources: tuple[str, ...] = SOURCES,
 ) -> ChannelHits:
-    expr = match_expression(positive, negative)
+    expr = match_expression(positive, negative, sources)
     if expr is None:
         return ChannelHits("words", [], [])
     found = store.catalog.match_text(expr, condition, params, k)

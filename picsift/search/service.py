@@ -22,7 +22,7 @@ from picsift.search import channels as ch
 from picsift.search.filters import Filters
 from picsift.search.fusion import ChannelHits, Fused, fuse
 from picsift.search.query import Query, QueryError, Term, parse_query
-from picsift.store import CAPTION_SPACE, IMAGE_SPACE, USER_CAPTION_SPACE, Store
+from picsift.store import CAPTION_SPACE, IMAGE_SPACE, USER_CAPTION_SPACE, Catalog, Store
 
 MAX_DEPTH = 10_000  # offset + limit: deeper pages are refused, not silently truncated
 
@@ -35,6 +35,7 @@ class SearchOptions:
     cutoff: float | None = None
     filters: Filters = field(default_factory=Filters)
     allow_paths: bool = True  # image paths inside the query text (CLI yes, HTTP no)
+    sources: tuple[str, ...] = ch.SOURCES  # captions the text channels read: model, user
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,8 @@ class SearchService:
             raise QueryError(f"limit must be >= 1, offset >= 0, offset + limit <= {MAX_DEPTH}")
         self._check_model()
         weights = self._weights(options)
+        if not options.sources or set(options.sources) - set(ch.SOURCES):
+            raise QueryError(f"caption sources must be among {ch.SOURCES}")
         condition, params = options.filters.sql()
         allowed = (
             self._store.catalog.ids_where(condition, params) if options.filters.active else None
@@ -123,11 +126,17 @@ class SearchService:
         if weights.get("caption", 0) > 0:
             vector = self._caption_vector(query)
             if vector is not None:
-                results.append(ch.caption(self._store, vector, allowed, depth))
+                results.append(ch.caption(self._store, vector, allowed, depth, options.sources))
         if weights.get("words", 0) > 0 and query.positive_text:
             results.append(
                 ch.words(
-                    self._store, query.positive_text, query.negative_text, condition, params, depth
+                    self._store,
+                    query.positive_text,
+                    query.negative_text,
+                    condition,
+                    params,
+                    depth,
+                    options.sources,
                 )
             )
         cutoff = self._settings.search_cutoff if options.cutoff is None else options.cutoff
@@ -234,6 +243,26 @@ class SearchService:
             if len(earlier):
                 out[ids[j]] = out.get(ids[int(earlier[0])], ids[int(earlier[0])])
         return out
+
+
+def adaptive_weights(
+    catalog: Catalog, text: str, weights: dict[str, float], *, boost: float = 3.0,
+    rare_share: float = 0.01,
+) -> dict[str, float]:
+    """Raise the words channel when the query holds a word that few images mention.
+
+    Exact tokens (text in the image, names, rare words) are where BM25 beats the semantic
+    channels; common words are where it loses. A word counts as rare when at most
+    ``max(2, rare_share * library size)`` images contain it (and at least one does).
+    """
+    if weights.get("words", 0.0) <= 0:
+        return weights
+    total = max(1, catalog.counts()["ok"])
+    limit = max(2, int(rare_share * total))
+    frequencies = [catalog.document_frequency(w) for w in set(ch.words_of(text)) if len(w) > 1]
+    if any(0 < df <= limit for df in frequencies):
+        return {**weights, "words": weights["words"] * boost}
+    return weights
 
 
 def _combine(parts: list[np.ndarray], weights: list[float]) -> np.ndarray | None:

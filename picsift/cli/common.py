@@ -1,0 +1,54 @@
+"""What every command shares: consoles, options, settings, preset lookup, error handling."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from picsift.config import Settings
+from picsift.errors import PicsiftError
+from picsift.models.presets import Preset, PresetCatalog
+
+EXIT_OK, EXIT_PARTIAL, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+out = Console()
+err = Console(stderr=True)
+
+HomeOpt = Annotated[
+    Path | None,
+    typer.Option("--home", help="Store directory (default: PICSIFT_HOME or the user data dir)."),
+]
+ModelsOpt = Annotated[
+    str | None, typer.Option("--models", "-m", help="Model preset (see `picsift models list`).")
+]
+
+
+def settings_for(home: Path | None) -> Settings:
+    return Settings(home=home) if home is not None else Settings()
+
+
+def preset_for(settings: Settings, name: str | None) -> Preset:
+    return PresetCatalog(settings.home / "presets.toml").preset(name or settings.preset)
+
+
+def warn_meaningless(preset: Preset) -> None:
+    if preset.meaningless:
+        err.print(
+            f"[yellow]note:[/] preset '{preset.name}' has random weights: captions and rankings "
+            "below are meaningless (they only show the mechanics)."
+        )
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn the errors picsift raises on purpose into one line and exit code 2."""
+    try:
+        yield
+    except PicsiftError as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(EXIT_ERROR) from None

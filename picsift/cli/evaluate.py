@@ -1,0 +1,81 @@
+"""``picsift eval``: quality numbers on labelled data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from picsift.cli.common import HomeOpt, ModelsOpt, err, out, preset_for, settings_for, user_errors
+from picsift.cli.search import ChannelsOpt, WeightsOpt, parse_weights
+from picsift.models.provider import ModelProvider
+
+eval_app = typer.Typer(help="Measure quality on labelled data.", no_args_is_help=True)
+
+
+@eval_app.command("retrieval")
+def retrieval(
+    queries: Annotated[Path, typer.Option(help='JSONL: {"query": ..., "relevant": [files]}.')],
+    root: Annotated[
+        Path | None, typer.Option(help="Folder the relevant files are relative to.")
+    ] = None,
+    channels: ChannelsOpt = None,
+    weights: WeightsOpt = None,
+    sources: Annotated[
+        str, typer.Option(help="Captions the text channels read: model,user.")
+    ] = "model,user",
+    cutoff: Annotated[float, typer.Option(min=0.0, max=0.99)] = 0.0,
+    home: HomeOpt = None,
+    models: ModelsOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Recall@1/5/10 and MRR for each channel alone and for their fusion."""
+    from picsift.eval.retrieval import evaluate, load_queries, to_json
+    from picsift.search import SearchService
+    from picsift.search.channels import CHANNELS
+    from picsift.store import Store
+
+    with user_errors():
+        settings = settings_for(home)
+        preset = preset_for(settings, models)
+        chosen = [c.strip() for c in (channels or ",".join(CHANNELS)).split(",") if c.strip()]
+        fused = parse_weights(weights, None) or settings.search_weights
+        items = load_queries(queries)
+        with Store(settings.home) as store:
+            service = SearchService(store, ModelProvider(settings, preset), settings)
+            results = evaluate(
+                service,
+                store,
+                items,
+                channels=chosen,
+                fused_weights=fused,
+                root=root,
+                sources=tuple(s.strip() for s in sources.split(",")),
+                cutoff=cutoff,
+            )
+    text_model = preset.text_embedder.repo if preset.text_embedder else None
+    used = {"clip": preset.embedder.repo, "caption": text_model, "preset": preset.name}
+    if preset.meaningless and "clip" in chosen:
+        err.print(
+            f"note: preset '{preset.name}' has random image weights: the clip channel's numbers "
+            "(and any fusion including it) measure mechanics only."
+        )
+    if as_json:
+        out.print_json(json.dumps(to_json(results, used)))
+        return
+    out.print(f"models: {used}   queries: {results[0].queries}", highlight=False)
+    table = Table("channel", "weights", "R@1", "R@5", "R@10", "MRR")
+    for r in results:
+        w = ",".join(f"{k}={v:g}" for k, v in r.weights.items())
+        table.add_row(r.name, w, *(f"{r.recall[k]:.3f}" for k in (1, 5, 10)), f"{r.mrr:.3f}")
+    out.print(table)
+    kinds = sorted(results[0].by_kind)
+    if len(kinds) > 1:
+        table = Table("channel", *(f"{k} R@1 / R@10" for k in kinds))
+        for r in results:
+            cells = [f"{r.by_kind[k]['R@1']:.3f} / {r.by_kind[k]['R@10']:.3f}" for k in kinds]
+            table.add_row(r.name, *cells)
+        out.print(table)

@@ -1,0 +1,197 @@
+"""Library commands: index, status, describe, demo."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from picsift.cli.common import (
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    HomeOpt,
+    ModelsOpt,
+    err,
+    out,
+    preset_for,
+    settings_for,
+    user_errors,
+    warn_meaningless,
+)
+from picsift.cli.progress import Bar, progress_bar
+from picsift.models.provider import ModelProvider
+
+
+def index(
+    paths: Annotated[list[Path], typer.Argument(help="Folders or files to index.")],
+    home: HomeOpt = None,
+    models: ModelsOpt = None,
+    batch_size: Annotated[int | None, typer.Option(help="Images per model batch.")] = None,
+    captions: Annotated[
+        Path | None,
+        typer.Option(
+            help='People\'s captions, JSONL lines {"file": relative path, "caption": text}.'
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Index images: caption and embed new or changed files, skip unchanged ones, prune deleted."""
+    from picsift.indexer import Indexer
+    from picsift.store import Store
+
+    with user_errors():
+        settings = settings_for(home)
+        if batch_size:
+            settings = settings.model_copy(update={"batch_size": batch_size})
+        preset = preset_for(settings, models)
+        warn_meaningless(preset)
+        with Store(settings.home) as store:
+            indexer = Indexer(store, ModelProvider(settings, preset), settings)
+            try:
+                with progress_bar() as progress:
+                    report = indexer.run(paths, Bar(progress), captions_file=captions)
+            except KeyboardInterrupt:
+                counts = store.catalog.counts()
+                err.print(
+                    f"interrupted: {counts['ok']} images are safely indexed; run the same "
+                    "command again to continue."
+                )
+                raise typer.Exit(EXIT_INTERRUPTED) from None
+    summary = {
+        "indexed": report.indexed,
+        "unchanged": report.unchanged,
+        "refreshed": report.refreshed,
+        "moved": report.moved,
+        "copied": report.copied,
+        "pruned": report.pruned,
+        "user_captions": report.user_captions,
+        "text_vectors": report.text_vectors,
+        "errors": [{"path": p, "reason": r} for p, r in report.errors],
+        "seconds": round(report.seconds, 2),
+        "model_seconds": round(report.model_seconds, 2),
+        "complete": report.complete,
+        "meaningless": preset.meaningless,
+    }
+    if as_json:
+        out.print_json(json.dumps(summary))
+    else:
+        rate = report.indexed / report.seconds if report.seconds else 0.0
+        out.print(
+            f"indexed {report.indexed}, unchanged {report.unchanged}, refreshed "
+            f"{report.refreshed}, moved {report.moved}, copied {report.copied}, pruned "
+            f"{report.pruned}, errors {len(report.errors)} in {report.seconds:.1f}s "
+            f"({rate:.1f} img/s)",
+            highlight=False,
+        )
+        for path, reason in report.errors:
+            out.print(f"  [red]error[/] {path}: {reason}", highlight=False, soft_wrap=True)
+    raise typer.Exit(EXIT_OK if report.complete else EXIT_PARTIAL)
+
+
+def status(
+    home: HomeOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Counts, models, store size, and whether the vector index matches the catalog."""
+    from picsift.store import IMAGE_SPACE, SPACES, Store
+
+    with user_errors():
+        settings = settings_for(home)
+        with Store(settings.home) as store:
+            counts = store.catalog.counts()
+            info: dict[str, object] = {
+                "home": str(settings.home),
+                "indexed": counts["ok"],
+                "errors": counts["error"],
+                "pending": counts["pending"],
+                "embedder": store.catalog.space_model(IMAGE_SPACE),
+                "store_bytes": store.size_bytes(),
+            }
+            for space in SPACES:
+                in_sync = store.index_in_sync(space)
+                # The catalog is the truth: a stale derived index is rebuilt here and now.
+                index = store.vector_index(space, save=True)
+                info[f"{space}_vectors"] = store.catalog.embedding_count(space)
+                info[f"{space}_index_vectors"] = index.count
+                info[f"{space}_index_was_in_sync"] = in_sync
+            info["vectors"] = info[f"{IMAGE_SPACE}_vectors"]
+            info["index_vectors"] = info[f"{IMAGE_SPACE}_index_vectors"]
+            info["index_in_sync"] = all(
+                info[f"{s}_vectors"] == info[f"{s}_index_vectors"] for s in SPACES
+            )
+    if as_json:
+        out.print_json(json.dumps(info))
+        return
+    table = Table(show_header=False, box=None)
+    for key, value in info.items():
+        table.add_row(key.replace("_", " "), str(value))
+    out.print(table)
+
+
+def describe(
+    images: Annotated[list[Path], typer.Argument(help="Image files to describe.")],
+    home: HomeOpt = None,
+    models: ModelsOpt = None,
+    fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+) -> None:
+    """Describe images in one paragraph each, without touching the store."""
+    from picsift.describe import DescribeService
+
+    if fmt not in ("text", "json"):
+        err.print(f"[red]error:[/] --format must be 'text' or 'json', not '{fmt}'")
+        raise typer.Exit(EXIT_ERROR)
+    failed = 0
+    with user_errors():
+        settings = settings_for(home)
+        preset = preset_for(settings, models)
+        warn_meaningless(preset)
+        service = DescribeService(ModelProvider(settings, preset), settings)
+        for d in service.describe_files(images):
+            failed += d.error is not None
+            if fmt == "json":
+                sys.stdout.write(json.dumps(d.to_dict()) + "\n")
+            elif d.error:
+                err.print(f"[red]error[/] {d.source}: {d.error}", highlight=False)
+            else:
+                out.print(f"[bold]{d.source}[/]\n{d.caption}\n", highlight=False)
+    raise typer.Exit(EXIT_PARTIAL if failed else EXIT_OK)
+
+
+def demo(
+    home: HomeOpt = None,
+    query: Annotated[list[str] | None, typer.Option(help="Queries to try.")] = None,
+) -> None:
+    """Index the bundled sample photos into a demo store and search them (works offline)."""
+    from picsift.demo import run_demo
+
+    with user_errors():
+        settings = settings_for(home)
+        result = run_demo(settings, query or ["a pair of shoes", "a red dress", "a hat"])
+    if result.fallback_note:
+        err.print(f"[yellow]note:[/] {result.fallback_note}", highlight=False)
+    r = result.report
+    out.print(
+        f"demo store: {result.home}\nindexed {r.indexed} sample photos "
+        f"({r.unchanged} already there) with preset '{result.preset.name}'",
+        highlight=False,
+    )
+    tag = " [yellow](meaningless: random weights)[/]" if result.preset.meaningless else ""
+    for q, hits in result.searches.items():
+        out.print(f"\n[bold]search:[/] {q}{tag}")
+        for rank, h in enumerate(hits, 1):
+            out.print(
+                f"{rank:>3}. {h.score:.3f}  {Path(h.path).name}  {h.caption[:80]}", highlight=False
+            )
+    out.print(
+        f'\nnext: picsift search "your words" --home {result.home} --models {result.preset.name}',
+        highlight=False,
+    )
+
+
+COMMANDS = [index, status, describe, demo]

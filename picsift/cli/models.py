@@ -1,0 +1,48 @@
+"""Model commands: list presets, fetch or build weights."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from picsift.cli.common import HomeOpt, out, preset_for, settings_for, user_errors
+from picsift.models.presets import PresetCatalog
+from picsift.models.provider import ModelProvider
+
+models_app = typer.Typer(help="List, fetch and build model weights.", no_args_is_help=True)
+
+
+@models_app.command("list")
+def models_list(home: HomeOpt = None) -> None:
+    """Presets, their models, licences, and whether the weights are on this machine."""
+    from picsift.models import locate
+
+    settings = settings_for(home)
+    catalog = PresetCatalog(settings.home / "presets.toml")
+    table = Table("preset", "embedder", "captioner", "weights here", "description")
+    for name in catalog.names():
+        p = catalog.preset(name)
+        here = all(
+            locate.is_complete(settings.resolved_models_dir / s.folder_name, s)
+            for s in (p.embedder, p.captioner)
+        )
+        table.add_row(
+            name, p.embedder.repo, p.captioner.repo, "yes" if here else "no", p.description
+        )
+    out.print(table)
+
+
+@models_app.command("pull")
+def models_pull(
+    name: Annotated[str, typer.Argument(help="Preset to fetch (or build, for tiny presets).")],
+    home: HomeOpt = None,
+) -> None:
+    """Fetch a preset's weights into the models directory (copy it to air-gapped machines)."""
+    with user_errors():
+        settings = settings_for(home)
+        preset = preset_for(settings, name)
+        provider = ModelProvider(settings, preset)
+        for spec in (preset.embedder, preset.captioner):
+            out.print(f"{spec.name}: {provider.folder(spec)}", highlight=False)

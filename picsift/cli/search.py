@@ -1,0 +1,148 @@
+"""Search commands: search, similar."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from picsift.cli.common import (
+    EXIT_ERROR,
+    HomeOpt,
+    ModelsOpt,
+    err,
+    out,
+    preset_for,
+    settings_for,
+    user_errors,
+    warn_meaningless,
+)
+from picsift.errors import PicsiftError
+from picsift.models.provider import ModelProvider
+from picsift.search.service import SearchPage
+
+
+def parse_weights(weights: str | None, channels: str | None) -> dict[str, float] | None:
+    if channels:
+        return {c.strip(): 1.0 for c in channels.split(",") if c.strip()}
+    if not weights:
+        return None
+    out: dict[str, float] = {}
+    for part in weights.split(","):
+        name, _, value = part.partition("=")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise PicsiftError(f"--weights: '{part}' is not NAME=NUMBER") from None
+    return out
+
+
+def _print_page(page: SearchPage, as_json: bool, explain: bool) -> None:
+    if as_json:
+        out.print_json(json.dumps(page.to_dict()))
+        return
+    if not page.hits:
+        out.print("no matching images (is the library indexed? try `picsift status`)")
+    for rank, h in enumerate(page.hits, page.offset + 1):
+        dup = f"  [dim](near-duplicate of #{h.duplicate_of})[/]" if h.duplicate_of else ""
+        out.print(f"{rank:>3}. #{h.id} {h.score:.4f}  {h.path}{dup}", highlight=False)
+        out.print(f"     {h.user_caption or h.caption}", highlight=False, soft_wrap=True)
+        if explain:
+            why = ", ".join(
+                f"{n} rank {int(c['rank'])} score {c['score']:.3f}" for n, c in h.channels.items()
+            )
+            out.print(f"     [dim]why: {why}[/]", highlight=False)
+
+
+SearchLimit = Annotated[int, typer.Option(min=1, max=1000, help="Hits per page.")]
+SearchOffset = Annotated[int, typer.Option(min=0, help="Hits to skip (pagination).")]
+WeightsOpt = Annotated[
+    str | None, typer.Option(help="Channel weights, e.g. clip=1,caption=1,words=0.5.")
+]
+ChannelsOpt = Annotated[
+    str | None, typer.Option(help="Only these channels, equally weighted: clip,caption,words.")
+]
+CutoffOpt = Annotated[
+    float | None, typer.Option(min=0.0, max=0.99, help="Relative cutoff (0 keeps everything).")
+]
+
+
+def search(
+    query: Annotated[
+        str | None, typer.Argument(help='Words, or arithmetic: \'"2:dog" + ./a.jpg - "cat"\'.')
+    ] = None,
+    image: Annotated[Path | None, typer.Option("--image", help="Search by example.")] = None,
+    limit: SearchLimit = 10,
+    offset: SearchOffset = 0,
+    folder: Annotated[list[str] | None, typer.Option(help="Only under this folder.")] = None,
+    file_format: Annotated[list[str] | None, typer.Option(help="jpeg, png, webp...")] = None,
+    after: Annotated[str | None, typer.Option(help="Taken (else modified) on/after.")] = None,
+    before: Annotated[str | None, typer.Option(help="Taken (else modified) before.")] = None,
+    min_width: Annotated[int | None, typer.Option(min=0)] = None,
+    min_height: Annotated[int | None, typer.Option(min=0)] = None,
+    weights: WeightsOpt = None,
+    channels: ChannelsOpt = None,
+    cutoff: CutoffOpt = None,
+    explain: Annotated[bool, typer.Option(help="Show each channel's rank and score.")] = False,
+    home: HomeOpt = None,
+    models: ModelsOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Find images by words (CLIP + caption meaning + caption words, fused) or by example."""
+    from picsift.search import Filters, SearchOptions, SearchService
+    from picsift.store import Store
+
+    if query is None and image is None:
+        err.print("[red]error:[/] give a QUERY, --image PATH, or both")
+        raise typer.Exit(EXIT_ERROR)
+    with user_errors():
+        settings = settings_for(home)
+        preset = preset_for(settings, models)
+        warn_meaningless(preset)
+        filters = Filters(
+            folders=tuple(folder or ()),
+            formats=tuple(file_format or ()),
+            after=after,
+            before=before,
+            min_width=min_width,
+            min_height=min_height,
+        )
+        options = SearchOptions(
+            limit=limit,
+            offset=offset,
+            filters=filters,
+            weights=parse_weights(weights, channels),
+            cutoff=cutoff,
+        )
+        with Store(settings.home) as store:
+            service = SearchService(store, ModelProvider(settings, preset), settings)
+            examples = [service.load_example(image)] if image is not None else []
+            page = service.search(query, options, examples)
+    _print_page(page, as_json, explain)
+
+
+def similar(
+    image_id: Annotated[int, typer.Argument(help="Catalog id of an indexed image.")],
+    limit: SearchLimit = 10,
+    offset: SearchOffset = 0,
+    explain: Annotated[bool, typer.Option(help="Show each channel's rank and score.")] = False,
+    home: HomeOpt = None,
+    models: ModelsOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Images like an indexed one ("more like this")."""
+    from picsift.search import SearchOptions, SearchService
+    from picsift.store import Store
+
+    with user_errors():
+        settings = settings_for(home)
+        preset = preset_for(settings, models)
+        with Store(settings.home) as store:
+            service = SearchService(store, ModelProvider(settings, preset), settings)
+            page = service.similar(image_id, SearchOptions(limit=limit, offset=offset))
+    _print_page(page, as_json, explain)
+
+
+COMMANDS = [search, similar]

@@ -1,0 +1,1 @@
+"""Quality evaluation: numbers computed on labelled data, per channel and fused."""

@@ -1,0 +1,143 @@
+"""``picsift eval retrieval``: Recall@K and MRR for every channel alone and for the fusion.
+
+Queries are JSONL lines ``{"query": "...", "relevant": ["<file>", ...]}`` with files relative
+to the indexed folder (``root``); an optional ``"kind"`` groups the results (e.g. paraphrase
+vs exact-token queries). The store must already hold the images (index with ``--captions``
+to search people's captions).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from picsift.errors import PicsiftError
+from picsift.eval.metrics import first_relevant_rank, mean_reciprocal_rank, recall_at
+from picsift.search import SearchOptions, SearchService
+from picsift.store import Store
+
+KS = (1, 5, 10)
+DEPTH = 100  # ranks beyond this count as not found (MRR contribution 0)
+
+
+@dataclass(frozen=True)
+class EvalQuery:
+    text: str
+    relevant: tuple[str, ...]
+    kind: str = "all"
+
+
+@dataclass
+class Scores:
+    name: str
+    weights: dict[str, float]
+    queries: int
+    recall: dict[int, float]
+    mrr: float
+    by_kind: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+def load_queries(path: Path) -> list[EvalQuery]:
+    try:
+        lines = path.read_text("utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PicsiftError(f"cannot read queries file {path}: {exc}") from None
+    out = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            query, relevant = item["query"], item["relevant"]
+            if not isinstance(query, str) or not isinstance(relevant, list) or not relevant:
+                raise TypeError("'query' must be text and 'relevant' a non-empty list")
+        except (ValueError, KeyError, TypeError) as exc:
+            raise PicsiftError(
+                f'{path}:{number}: expected {{"query": ..., "relevant": [...]}} ({exc})'
+            ) from None
+        out.append(EvalQuery(query, tuple(map(str, relevant)), str(item.get("kind", "all"))))
+    if not out:
+        raise PicsiftError(f"{path}: no queries")
+    return out
+
+
+def _resolve(store: Store, queries: list[EvalQuery], root: Path | None) -> list[set[int]]:
+    """Relevant files -> catalog ids, by path under ``root`` or by unique path suffix."""
+    rows = store.catalog.rows_under(str(root.absolute()) if root else "/")
+    by_suffix: dict[str, list[int]] = {}
+    for path, row in rows.items():
+        parts = Path(path).parts
+        for i in range(len(parts)):
+            by_suffix.setdefault("/".join(parts[i:]), []).append(row.id)
+    out, missing = [], []
+    for q in queries:
+        ids: set[int] = set()
+        for rel in q.relevant:
+            found = by_suffix.get(rel.strip("/"), [])
+            if len(found) != 1:
+                missing.append(rel)
+            ids.update(found[:1])
+        out.append(ids)
+    if missing:
+        raise PicsiftError(
+            f"{len(missing)} relevant files are not (uniquely) in the store, e.g. "
+            f"{missing[:3]}; index their folder first (and pass --root when names repeat)"
+        )
+    return out
+
+
+def _score(
+    name: str,
+    weights: dict[str, float],
+    service: SearchService,
+    queries: list[EvalQuery],
+    relevant: list[set[int]],
+    base: SearchOptions,
+) -> Scores:
+    ranks: list[int | None] = []
+    for q, rel in zip(queries, relevant, strict=True):
+        opts = SearchOptions(**{**base.__dict__, "weights": weights, "limit": DEPTH})
+        page = service.search(q.text, opts)
+        ranks.append(first_relevant_rank([h.id for h in page.hits], rel))
+    by_kind: dict[str, dict[str, float]] = {}
+    for kind in sorted({q.kind for q in queries}):
+        sub = [r for r, q in zip(ranks, queries, strict=True) if q.kind == kind]
+        by_kind[kind] = {f"R@{k}": recall_at(sub, k) for k in KS} | {
+            "MRR": mean_reciprocal_rank(sub),
+            "n": float(len(sub)),
+        }
+    return Scores(
+        name,
+        weights,
+        len(queries),
+        {k: recall_at(ranks, k) for k in KS},
+        mean_reciprocal_rank(ranks),
+        by_kind,
+    )
+
+
+def evaluate(
+    service: SearchService,
+    store: Store,
+    queries: list[EvalQuery],
+    *,
+    channels: Sequence[str],
+    fused_weights: dict[str, float],
+    root: Path | None = None,
+    sources: tuple[str, ...] = ("model", "user"),
+    cutoff: float = 0.0,
+) -> list[Scores]:
+    """Each channel alone, then the fusion of ``channels`` with ``fused_weights``."""
+    relevant = _resolve(store, queries, root)
+    base = SearchOptions(sources=sources, cutoff=cutoff)
+    results = [_score(c, {c: 1.0}, service, queries, relevant, base) for c in channels]
+    weights = {c: fused_weights.get(c, 0.0) for c in channels}
+    results.append(_score("fused", weights, service, queries, relevant, base))
+    return results
+
+
+def to_json(results: list[Scores], models: dict[str, Any]) -> dict[str, Any]:
+    return {"models": models, "results": [asdict(r) for r in results]}
