@@ -47,11 +47,15 @@ def main() -> None:
                 page = service.search(
                     q.text, SearchOptions(limit=100, weights={c: 1.0}, cutoff=0.0, sources=sources)
                 )
-                hits.append(ChannelHits(c, [h.id for h in page.hits],
-                                        [h.channels[c]["score"] for h in page.hits]))
+                hits.append(
+                    ChannelHits(
+                        c, [h.id for h in page.hits], [h.channels[c]["score"] for h in page.hits]
+                    )
+                )
             per_query.append(hits)
-        boosts = [adaptive_weights(store.catalog, q.text, {c: 1.0 for c in channels})
-                  for q in queries]
+        boosts = [
+            adaptive_weights(store.catalog, q.text, {c: 1.0 for c in channels}) for q in queries
+        ]
 
     def score(weight_fn) -> dict[str, float]:
         ranks = []
@@ -72,11 +76,13 @@ def main() -> None:
     for ws in itertools.product(grid, repeat=len(channels) - 1):
         weights = dict(zip(channels, (1.0, *ws), strict=True))
         rows["fixed " + ",".join(f"{k}={v}" for k, v in weights.items())] = score(
-            lambda i, w=weights: w)
+            lambda i, w=weights: w
+        )
     for ws in itertools.product(grid, repeat=len(channels) - 1):
         weights = dict(zip(channels, (1.0, *ws), strict=True))
         rows["adaptive " + ",".join(f"{k}={v}" for k, v in weights.items())] = score(
-            lambda i, w=weights: {c: w[c] * boosts[i].get(c, 1.0) for c in w})
+            lambda i, w=weights: {c: w[c] * boosts[i].get(c, 1.0) for c in w}
+        )
     print(json.dumps(rows, indent=1))
 
 

@@ -246,7 +246,11 @@ class SearchService:
 
 
 def adaptive_weights(
-    catalog: Catalog, text: str, weights: dict[str, float], *, boost: float = 3.0,
+    catalog: Catalog,
+    text: str,
+    weights: dict[str, float],
+    *,
+    boost: float = 3.0,
     rare_share: float = 0.01,
 ) -> dict[str, float]:
     """Raise the words channel when the query holds a word that few images mention.

@@ -11,7 +11,13 @@ from pathlib import Path
 
 from picsift.errors import StoreError, StoreLockedError
 from picsift.store.catalog import Catalog
-from picsift.store.vectors import VectorIndex, current_stamp, load_or_rebuild, read_stamp
+from picsift.store.vectors import (
+    DEFAULT_APPROXIMATE_ABOVE,
+    VectorIndex,
+    current_stamp,
+    load_or_rebuild,
+    read_stamp,
+)
 
 IMAGE_SPACE = "image"  # CLIP image embeddings
 CAPTION_SPACE = "caption"  # sentence embeddings of the model's captions
@@ -20,8 +26,9 @@ SPACES = (IMAGE_SPACE, CAPTION_SPACE, USER_CAPTION_SPACE)
 
 
 class Store:
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, *, approximate_above: int = DEFAULT_APPROXIMATE_ABOVE) -> None:
         self.home = home
+        self.approximate_above = approximate_above
         try:
             home.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -65,15 +72,23 @@ class Store:
         from its file or rebuilt from the catalog."""
         with self._index_lock:
             cached = self._indexes.get(space)
-            if cached is not None and cached.stamp == current_stamp(self.catalog, space):
+            expected = current_stamp(self.catalog, space, self.approximate_above)
+            if cached is not None and cached.stamp == expected:
                 return cached
-            index = load_or_rebuild(self.catalog, self.vectors_dir, space, save=save)
+            index = load_or_rebuild(
+                self.catalog,
+                self.vectors_dir,
+                space,
+                save=save,
+                approximate_above=self.approximate_above,
+            )
             self._indexes[space] = index
             return index
 
     def index_in_sync(self, space: str = IMAGE_SPACE) -> bool:
         """Whether the FAISS file on disk matches the catalog (else the next open rebuilds)."""
-        return read_stamp(self.vectors_dir, space) == current_stamp(self.catalog, space)
+        expected = current_stamp(self.catalog, space, self.approximate_above)
+        return read_stamp(self.vectors_dir, space) == expected
 
     def size_bytes(self) -> int:
         return sum(

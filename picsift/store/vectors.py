@@ -12,11 +12,17 @@ import os
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import faiss
 import numpy as np
 
 from picsift.store.catalog import Catalog
+
+DEFAULT_APPROXIMATE_ABOVE = 200_000
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 100
+HNSW_EF_SEARCH = 128
 
 
 @dataclass(frozen=True)
@@ -25,6 +31,12 @@ class IndexStamp:
     model: str | None
     dim: int
     count: int
+    kind: str = "flat"  # "flat" (exact) or "hnsw" (approximate, for large libraries)
+
+
+def kind_for(count: int, approximate_above: int) -> str:
+    """Exact search while it is fast enough; a graph index once the library is large."""
+    return "hnsw" if count > approximate_above else "flat"
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -59,7 +71,13 @@ class VectorIndex:
 
     @classmethod
     def build(cls, ids: np.ndarray, vectors: np.ndarray, stamp: IndexStamp) -> VectorIndex:
-        index = faiss.IndexIDMap2(faiss.IndexFlatIP(stamp.dim))
+        if stamp.kind == "hnsw":
+            graph = faiss.IndexHNSWFlat(stamp.dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+            graph.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+            graph.hnsw.efSearch = HNSW_EF_SEARCH
+            index = faiss.IndexIDMap2(graph)
+        else:
+            index = faiss.IndexIDMap2(faiss.IndexFlatIP(stamp.dim))
         if len(ids):
             index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
         return cls(index, stamp)
@@ -81,7 +99,13 @@ class VectorIndex:
         if allowed is None:
             return self._index.search(q, k)
         selector = faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
-        params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
+        if self.stamp.kind == "hnsw":
+            # a filter hides graph nodes; a wider beam keeps recall up
+            params: Any = faiss.SearchParametersHNSW(  # type: ignore[call-arg,attr-defined]
+                sel=selector, efSearch=max(HNSW_EF_SEARCH, 4 * k)
+            )
+        else:
+            params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
         return self._index.search(q, k, params=params)
 
     def vectors(self, ids: np.ndarray) -> np.ndarray:
@@ -105,18 +129,29 @@ def read_stamp(folder: Path, space: str) -> IndexStamp | None:
         return None
 
 
-def current_stamp(catalog: Catalog, space: str) -> IndexStamp:
+def current_stamp(
+    catalog: Catalog, space: str, approximate_above: int = DEFAULT_APPROXIMATE_ABOVE
+) -> IndexStamp:
+    count = catalog.embedding_count(space)
     return IndexStamp(
         generation=catalog.generation(),
         model=catalog.space_model(space),
         dim=int(catalog.meta(f"dim:{space}") or 0),
-        count=catalog.embedding_count(space),
+        count=count,
+        kind=kind_for(count, approximate_above),
     )
 
 
-def load_or_rebuild(catalog: Catalog, folder: Path, space: str, *, save: bool) -> VectorIndex:
+def load_or_rebuild(
+    catalog: Catalog,
+    folder: Path,
+    space: str,
+    *,
+    save: bool,
+    approximate_above: int = DEFAULT_APPROXIMATE_ABOVE,
+) -> VectorIndex:
     """The index for ``space``: the file when its stamp matches the catalog, else rebuilt."""
-    expected = current_stamp(catalog, space)
+    expected = current_stamp(catalog, space, approximate_above)
     if read_stamp(folder, space) == expected:
         try:
             raw = np.fromfile(folder / f"{space}.faiss", dtype=np.uint8)
@@ -126,7 +161,9 @@ def load_or_rebuild(catalog: Catalog, folder: Path, space: str, *, save: bool) -
         except (OSError, RuntimeError):
             pass  # damaged file: fall through and rebuild from the catalog
     ids, vectors = catalog.embeddings(space)
-    stamp = IndexStamp(expected.generation, expected.model, vectors.shape[1], len(ids))
+    stamp = IndexStamp(
+        expected.generation, expected.model, vectors.shape[1], len(ids), expected.kind
+    )
     built = VectorIndex.build(ids, vectors, stamp)
     if save:
         built.save(folder, space)
