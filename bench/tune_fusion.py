@@ -1,10 +1,13 @@
-"""Choose fusion weights from measurement: rank each query once per channel, then fuse offline.
+"""Choose fusion settings from measurement: rank each query once per channel, fuse offline.
 
-Uses an indexed store and a queries JSONL (``picsift eval retrieval`` format, with "kind").
-Prints Recall@1/5/10 and MRR for each channel, for a grid of fused weights, and for the
-query-adaptive rule (words weight raised when a query word is rare in the library).
+For every query file (``picsift eval retrieval`` format) it computes Recall@1/5/10 and MRR of
+each channel alone and of the fusion over a grid of words weight, RRF k and coverage power,
+then ranks the settings by their worst margin against the best single channel across all
+files ("fusion never worse than its best channel"), then by mean MRR.
 
-    PICSIFT_HOME=... .venv/bin/python bench/tune_fusion.py --queries Q.jsonl --sources user
+    PICSIFT_HOME=<store indexed with --captions> .venv/bin/python bench/tune_fusion.py \\
+        --queries data/eval/clothing/queries.jsonl data/eval/clothing/queries_hard.jsonl \\
+        --sources user
 """
 
 from __future__ import annotations
@@ -21,69 +24,82 @@ from picsift.models import PresetCatalog
 from picsift.models.provider import ModelProvider
 from picsift.search import SearchOptions, SearchService
 from picsift.search.fusion import ChannelHits, fuse
-from picsift.search.service import adaptive_weights
 from picsift.store import Store
+
+METRICS = ("R@1", "R@5", "R@10", "MRR")
+
+
+def metrics(ranks: list[int | None]) -> dict[str, float]:
+    out = {f"R@{k}": round(recall_at(ranks, k), 3) for k in (1, 5, 10)}
+    out["MRR"] = round(mean_reciprocal_rank(ranks), 3)
+    return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--queries", type=Path, required=True)
+    ap.add_argument("--queries", type=Path, nargs="+", required=True)
     ap.add_argument("--sources", default="model,user")
     ap.add_argument("--models", default="tiny")
-    ap.add_argument("--channels", default="caption,words")
     args = ap.parse_args()
     settings = Settings()
-    channels = args.channels.split(",")
     sources = tuple(args.sources.split(","))
-    queries = load_queries(args.queries)
+    channels = ("caption", "words")
     with Store(settings.home) as store:
-        preset = PresetCatalog().preset(args.models)
-        service = SearchService(store, ModelProvider(settings, preset), settings)
-        relevant = _resolve(store, queries, None)
-        per_query: list[list[ChannelHits]] = []
-        for q in queries:
-            hits = []
-            for c in channels:
-                page = service.search(
-                    q.text, SearchOptions(limit=100, weights={c: 1.0}, cutoff=0.0, sources=sources)
-                )
-                hits.append(
-                    ChannelHits(
-                        c, [h.id for h in page.hits], [h.channels[c]["score"] for h in page.hits]
+        service = SearchService(
+            store, ModelProvider(settings, PresetCatalog().preset(args.models)), settings
+        )
+        data = {}
+        for path in args.queries:
+            queries = load_queries(path)
+            relevant = _resolve(store, queries, None)
+            runs = []
+            for q in queries:
+                hits = []
+                for c in channels:
+                    opts = SearchOptions(limit=100, weights={c: 1.0}, cutoff=0.0, sources=sources)
+                    page = service.search(q.text, opts)
+                    raw = [h.channels[c].get("strength") for h in page.hits]
+                    hits.append(
+                        ChannelHits(
+                            c,
+                            [h.id for h in page.hits],
+                            [h.channels[c]["score"] for h in page.hits],
+                            # undo the configured power to get back the raw coverage
+                            [s ** (1 / settings.words_coverage_power) for s in raw]
+                            if c == "words" and page.hits
+                            else None,
+                        )
                     )
-                )
-            per_query.append(hits)
-        boosts = [
-            adaptive_weights(store.catalog, q.text, {c: 1.0 for c in channels}) for q in queries
-        ]
+                runs.append(hits)
+            data[path.name] = (runs, relevant)
 
-    def score(weight_fn) -> dict[str, float]:
+    def evaluate(weights: dict[str, float], k: int, power: float, name: str) -> dict[str, float]:
+        runs, relevant = data[name]
         ranks = []
-        for i, (hits, rel) in enumerate(zip(per_query, relevant, strict=True)):
-            fused = fuse(hits, weight_fn(i), k=settings.rrf_k)
-            ranks.append(first_relevant_rank([f.id for f in fused], rel))
-        out = {f"R@{k}": round(recall_at(ranks, k), 3) for k in (1, 5, 10)}
-        out["MRR"] = round(mean_reciprocal_rank(ranks), 3)
-        for kind in sorted({q.kind for q in queries}):
-            sub = [r for r, q in zip(ranks, queries, strict=True) if q.kind == kind]
-            out[f"{kind} R@1"] = round(recall_at(sub, 1), 3)
-        return out
+        for hits, rel in zip(runs, relevant, strict=True):
+            shaped = [
+                ChannelHits(h.name, h.ids, h.scores, [s**power for s in h.strengths])
+                if h.strengths
+                else h
+                for h in hits
+            ]
+            ranks.append(first_relevant_rank([f.id for f in fuse(shaped, weights, k=k)], rel))
+        return metrics(ranks)
 
-    rows = {}
-    for c in channels:
-        rows[f"{c} alone"] = score(lambda i, c=c: {c: 1.0})
-    grid = [0.25, 0.5, 0.75, 1.0, 1.5, 2.0]
-    for ws in itertools.product(grid, repeat=len(channels) - 1):
-        weights = dict(zip(channels, (1.0, *ws), strict=True))
-        rows["fixed " + ",".join(f"{k}={v}" for k, v in weights.items())] = score(
-            lambda i, w=weights: w
+    alone = {name: {c: evaluate({c: 1.0}, 60, 1.0, name) for c in channels} for name in data}
+    print(json.dumps({"channels_alone": alone}, indent=1))
+    rows = []
+    for k, power, w in itertools.product((10, 20, 60), (0.0, 1.0, 2.0, 3.0), (0.25, 0.5, 1.0)):
+        weights = {"caption": 1.0, "words": w}
+        per = {name: evaluate(weights, k, power, name) for name in data}
+        worst = min(
+            per[n][m] - max(alone[n][c][m] for c in channels) for n in data for m in METRICS
         )
-    for ws in itertools.product(grid, repeat=len(channels) - 1):
-        weights = dict(zip(channels, (1.0, *ws), strict=True))
-        rows["adaptive " + ",".join(f"{k}={v}" for k, v in weights.items())] = score(
-            lambda i, w=weights: {c: w[c] * boosts[i].get(c, 1.0) for c in w}
-        )
-    print(json.dumps(rows, indent=1))
+        mean_mrr = sum(per[n]["MRR"] for n in data) / len(data)
+        rows.append((round(worst, 3), round(mean_mrr, 3), f"k={k} power={power} words={w}", per))
+    rows.sort(key=lambda r: (r[0], r[1]), reverse=True)
+    for worst, mrr, label, per in rows[:12]:
+        print(f"worst margin {worst:+.3f}  mean MRR {mrr:.3f}  {label}  {json.dumps(per)}")
 
 
 if __name__ == "__main__":

@@ -50,14 +50,21 @@ class Settings(BaseSettings):
         default=256 * 1024 * 1024, ge=1, description="Files larger than this are refused."
     )
     search_weights: dict[str, float] = Field(
-        default={"clip": 1.0, "caption": 1.0, "words": 0.5},
-        description="Reciprocal-rank-fusion weight per channel (clip, caption, words).",
+        default={"clip": 1.0, "caption": 1.0, "words": 0.25},
+        description="Reciprocal-rank-fusion weight per channel (clip, caption, words); the "
+        "words default comes from measurement (data/eval/clothing, bench/tune_fusion.py).",
+    )
+    words_coverage_power: float = Field(
+        default=2.0,
+        ge=0.0,
+        description="A words hit counts (IDF-weighted share of query words it holds) ** this.",
     )
     search_cutoff: float = Field(
         default=0.5,
         ge=0.0,
         lt=1.0,
-        description="Drop hits scoring below (1 - cutoff) x the query's best in every channel.",
+        description="Drop hits scoring below cutoff x the query's best in every channel "
+        "(0 keeps all).",
     )
     rrf_k: int = Field(default=60, ge=1, description="Rank offset of reciprocal rank fusion.")
     duplicate_threshold: float = Field(
@@ -65,6 +72,36 @@ class Settings(BaseSettings):
         gt=0.0,
         le=1.0,
         description="CLIP cosine above which hits are near-duplicates.",
+    )
+    preload_models: bool = Field(
+        default=True,
+        description="API: load every model at start-up, so a missing model stops the server "
+        "at once and the first request is not slow.",
+    )
+    api_workers: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="API: threads running inference, search, decoding and SQLite work.",
+    )
+    api_queue: int = Field(
+        default=8,
+        ge=0,
+        le=10_000,
+        description="API: requests allowed to wait for a worker; beyond that it answers 503.",
+    )
+    max_upload_bytes: int = Field(
+        default=20 * 1024 * 1024, ge=1, description="API: uploads larger than this get 413."
+    )
+    api_key: str | None = Field(
+        default=None,
+        description="API: when set (non-empty), every route but /health needs the header "
+        "X-API-Key with this value.",
+    )
+    cors_origins: list[str] = Field(
+        default=[],
+        description='API: browser origins allowed by CORS (JSON list, e.g. ["http://x:3000"]); '
+        "empty: no CORS headers.",
     )
 
     @property

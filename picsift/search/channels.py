@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -19,6 +20,14 @@ SOURCES = ("model", "user")  # whose captions the text channels read: the model'
 _SOURCE_SPACES = {"model": CAPTION_SPACE, "user": USER_CAPTION_SPACE}
 _SOURCE_COLUMNS = {"model": ("caption", "tags", "path_words"), "user": ("user_caption",)}
 _WORD = re.compile(r"\w+", re.UNICODE)
+# Function words carry no content: matching them only adds noise to the fused ranking.
+STOP_WORDS = frozenset(
+    """a an and are as at be been but by can do does for from had has have her his how i if
+    in into is it its me my no not of on or our out over she so some than that the their them
+    then there these they this those to too up us very was we were what when where which while
+    who whom why will with you your photo photos picture pictures image images showing shows
+    show""".split()
+)
 
 
 def dense(
@@ -62,18 +71,22 @@ def words_of(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)]
 
 
+def content_words(text: str) -> list[str]:
+    return [w for w in words_of(text) if w not in STOP_WORDS]
+
+
 def match_expression(
     positive: str, negative: str = "", sources: tuple[str, ...] = SOURCES
 ) -> str | None:
     """FTS5 query: any positive word (BM25 rewards documents with more), none of the negatives,
     in the columns of the chosen caption sources."""
     quote = '"{}"'.format
-    pos = sorted(set(words_of(positive)))
+    pos = sorted(set(content_words(positive)))
     if not pos:
         return None
     columns = " ".join(c for s in sources for c in _SOURCE_COLUMNS[s])
     expr = "{" + columns + "} : (" + " OR ".join(quote(w) for w in pos) + ")"
-    neg = sorted(set(words_of(negative)) - set(pos))
+    neg = sorted(set(content_words(negative)) - set(pos))
     if neg:
         expr += " NOT (" + " OR ".join(quote(w) for w in neg) + ")"
     return expr
@@ -87,9 +100,37 @@ def words(
     params: list[object],
     k: int,
     sources: tuple[str, ...] = SOURCES,
+    coverage_power: float = 2.0,
 ) -> ChannelHits:
     expr = match_expression(positive, negative, sources)
     if expr is None:
         return ChannelHits("words", [], [])
     found = store.catalog.match_text(expr, condition, params, k)
-    return ChannelHits("words", [i for i, _ in found], [s for _, s in found])
+    ids = [i for i, _ in found]
+    strengths = [c**coverage_power for c in coverage(store, positive, ids, sources)]
+    return ChannelHits("words", ids, [s for _, s in found], strengths)
+
+
+def coverage(store: Store, text: str, ids: list[int], sources: tuple[str, ...]) -> list[float]:
+    """Per hit, the IDF-weighted share of the query's content words it contains.
+
+    BM25 ranks a document that matches one common word of six above nothing at all; in a
+    paraphrased query that match is noise, while a document holding every word (or the one
+    rare token) is the lexical channel at its best. Scaling each hit's fused contribution by
+    this share keeps the first from outvoting the semantic channels and lets the second count.
+    Words no image contains weigh the most: they are the query's evidence that it is worded
+    differently from the captions.
+    """
+    if not ids:
+        return []
+    catalog = store.catalog
+    columns = " ".join(c for s in sources for c in _SOURCE_COLUMNS[s])
+    total = max(1, catalog.counts()["ok"])
+    matched = {i: 0.0 for i in ids}
+    whole = 0.0
+    for word in set(content_words(text)):
+        idf = math.log(1.0 + total / (catalog.document_frequency(word) + 0.5))
+        whole += idf
+        for image_id in catalog.matching_ids(word, ids, columns):
+            matched[image_id] += idf
+    return [matched[i] / whole if whole else 0.0 for i in ids]

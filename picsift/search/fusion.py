@@ -17,18 +17,26 @@ class ChannelHits:
     name: str
     ids: list[int]
     scores: list[float]
+    # optional per-hit confidence in [0, 1] that scales the hit's fused contribution
+    strengths: list[float] | None = None
 
 
 @dataclass
 class Fused:
     id: int
     score: float
-    channels: dict[str, tuple[int, float]] = field(default_factory=dict)  # name -> (rank, score)
+    # name -> {"rank": r, "score": s[, "coverage": c]}: why this image ranked where it did
+    channels: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 def relative_floor(best: float, cutoff: float) -> float:
-    """Scores below this are 'far below the query's own best' for that channel."""
-    return best * (1.0 - cutoff) if best > 0 else best - cutoff
+    """Scores below ``cutoff`` x the channel's best for this query are 'far below' it.
+
+    Relative to the query's own best because similarity scales differ between queries (a
+    single global threshold does not work across them); no floor when the best is not
+    positive.
+    """
+    return best * cutoff if best > 0 else float("-inf")
 
 
 def fuse(
@@ -41,11 +49,16 @@ def fuse(
         weight = weights.get(result.name, 0.0)
         if weight <= 0 or not result.ids:
             continue
-        floor = relative_floor(result.scores[0], cutoff) if cutoff > 0 else float("-inf")
-        for rank, (image_id, score) in enumerate(zip(result.ids, result.scores, strict=True), 1):
+        floor = relative_floor(result.scores[0], cutoff)
+        strengths = result.strengths or [1.0] * len(result.ids)
+        ranked = zip(result.ids, result.scores, strengths, strict=True)
+        for rank, (image_id, score, strength) in enumerate(ranked, 1):
             item = fused.setdefault(image_id, Fused(image_id, 0.0))
-            item.score += weight / (k + rank)
-            item.channels[result.name] = (rank, score)
+            item.score += weight * strength / (k + rank)
+            why = {"rank": rank, "score": round(score, 4)}
+            if result.strengths is not None:
+                why["strength"] = round(strength, 3)
+            item.channels[result.name] = why
             if score >= floor:
                 keep.add(image_id)
     ranked = sorted((f for f in fused.values() if f.id in keep), key=lambda f: (-f.score, f.id))

@@ -22,7 +22,7 @@ from picsift.search import channels as ch
 from picsift.search.filters import Filters
 from picsift.search.fusion import ChannelHits, Fused, fuse
 from picsift.search.query import Query, QueryError, Term, parse_query
-from picsift.store import CAPTION_SPACE, IMAGE_SPACE, USER_CAPTION_SPACE, Catalog, Store
+from picsift.store import CAPTION_SPACE, IMAGE_SPACE, USER_CAPTION_SPACE, Store
 
 MAX_DEPTH = 10_000  # offset + limit: deeper pages are refused, not silently truncated
 
@@ -137,6 +137,7 @@ class SearchService:
                     params,
                     depth,
                     options.sources,
+                    self._settings.words_coverage_power,
                 )
             )
         cutoff = self._settings.search_cutoff if options.cutoff is None else options.cutoff
@@ -221,7 +222,7 @@ class SearchService:
                 score=round(f.score, 6),
                 caption=row.caption or "",
                 user_caption=row.user_caption,
-                channels={n: {"rank": r, "score": round(s, 4)} for n, (r, s) in f.channels.items()},
+                channels=f.channels,
                 duplicate_of=duplicates.get(f.id),
             )
             for f in page
@@ -243,30 +244,6 @@ class SearchService:
             if len(earlier):
                 out[ids[j]] = out.get(ids[int(earlier[0])], ids[int(earlier[0])])
         return out
-
-
-def adaptive_weights(
-    catalog: Catalog,
-    text: str,
-    weights: dict[str, float],
-    *,
-    boost: float = 3.0,
-    rare_share: float = 0.01,
-) -> dict[str, float]:
-    """Raise the words channel when the query holds a word that few images mention.
-
-    Exact tokens (text in the image, names, rare words) are where BM25 beats the semantic
-    channels; common words are where it loses. A word counts as rare when at most
-    ``max(2, rare_share * library size)`` images contain it (and at least one does).
-    """
-    if weights.get("words", 0.0) <= 0:
-        return weights
-    total = max(1, catalog.counts()["ok"])
-    limit = max(2, int(rare_share * total))
-    frequencies = [catalog.document_frequency(w) for w in set(ch.words_of(text)) if len(w) > 1]
-    if any(0 < df <= limit for df in frequencies):
-        return {**weights, "words": weights["words"] * boost}
-    return weights
 
 
 def _combine(parts: list[np.ndarray], weights: list[float]) -> np.ndarray | None:

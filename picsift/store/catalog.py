@@ -215,6 +215,18 @@ class Catalog:
             raise StoreError(f"text search failed for {match!r}: {exc}") from exc
         return [(int(i), float(s)) for i, s in rows]
 
+    def matching_ids(self, word: str, ids: Sequence[int], columns: str) -> set[int]:
+        """Which of ``ids`` contain ``word`` in ``columns`` (an FTS5 column list)."""
+        if not ids:
+            return set()
+        quoted = '"' + word.replace('"', '""') + '"'
+        marks = ",".join("?" * len(ids))
+        rows = self._conn.execute(
+            f"SELECT rowid FROM images_fts WHERE images_fts MATCH ? AND rowid IN ({marks})",
+            [f"{{{columns}}} : {quoted}", *ids],
+        )
+        return {int(r[0]) for r in rows}
+
     def document_frequency(self, word: str) -> int:
         """How many images mention ``word`` (after the index's own stemming)."""
         quoted = '"' + word.replace('"', '""') + '"'

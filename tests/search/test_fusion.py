@@ -14,7 +14,10 @@ def test_equal_weights_reward_agreement() -> None:
     b = ChannelHits("words", [2, 4, 1], [9.0, 5.0, 1.0])
     fused = fuse([a, b], {"clip": 1.0, "words": 1.0}, k=60)
     assert _ids(fused)[:2] == [2, 1]
-    assert fused[0].channels == {"clip": (2, 0.8), "words": (1, 9.0)}
+    assert fused[0].channels == {
+        "clip": {"rank": 2, "score": 0.8},
+        "words": {"rank": 1, "score": 9.0},
+    }
 
 
 def test_weights_let_the_strong_channel_lead() -> None:
