@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from picsift.config import Settings
+from picsift.imaging import DecodedImage
 from picsift.indexer.pipeline import load_ahead
 from picsift.indexer.scan import FileStat
 from picsift.models.provider import ModelSource
@@ -51,13 +52,17 @@ class DescribeService:
         yield from self._flush(batch)
 
     def _flush(self, batch: list[tuple[str, Any]]) -> Iterator[Description]:
+        yield from self.describe_decoded(batch)
+
+    def describe_decoded(self, batch: list[tuple[str, DecodedImage]]) -> list[Description]:
+        """Caption images already decoded (uploads never touch the disk), in one batch."""
         if not batch:
-            return
+            return []
         captioner = self._models.captioner()
         captions = captioner.caption([d.image for _, d in batch])
         meaningless = self._models.preset.meaningless
-        for (source, d), caption in zip(batch, captions, strict=True):
-            yield Description(
+        return [
+            Description(
                 source,
                 caption,
                 d.width,
@@ -67,3 +72,5 @@ class DescribeService:
                 captioner.model_id,
                 meaningless,
             )
+            for (source, d), caption in zip(batch, captions, strict=True)
+        ]

@@ -38,8 +38,14 @@ _MUTED = -1e4  # logit bias that keeps a token from ever being generated
 
 # Florence-2 sees 768x768 images; its vision tower strides 4*2*2*2 = 32, giving 24x24 spatial
 # tokens plus one pooled ("temporal") token, the same 577 the real checkpoint uses.
+# The tiny build sees 384x384 (145 tokens): the same code path at a fraction of the pixels.
 FLORENCE_IMAGE_SIZE = 768
-FLORENCE_IMAGE_TOKENS = (FLORENCE_IMAGE_SIZE // 32) ** 2 + 1
+TINY_FLORENCE_IMAGE_SIZE = 384
+
+
+def _florence_tokens(size: int) -> int:
+    return (size // 32) ** 2 + 1
+
 
 # Training text for the toy byte-level BPE (the real BART vocabulary is not available offline).
 _CORPUS = """\
@@ -196,7 +202,8 @@ def _florence_tokenizer(out: Path) -> Any:
 def _build_florence(out: Path, full_size: bool = False) -> None:
     """Florence2ForConditionalGeneration + Florence2Processor (CLIPImageProcessor, BART BPE)."""
     tokenizer = _florence_tokenizer(out)
-    side = {"height": FLORENCE_IMAGE_SIZE, "width": FLORENCE_IMAGE_SIZE}
+    size = FLORENCE_IMAGE_SIZE if full_size else TINY_FLORENCE_IMAGE_SIZE
+    side = {"height": size, "width": size}
     image_processor = tf.CLIPImageProcessor(
         size=side,
         crop_size=side,
@@ -204,7 +211,7 @@ def _build_florence(out: Path, full_size: bool = False) -> None:
         resample=BICUBIC,
         image_mean=IMAGENET_MEAN,
         image_std=IMAGENET_STD,
-        image_seq_length=FLORENCE_IMAGE_TOKENS,  # how many <image> tokens the processor inserts
+        image_seq_length=_florence_tokens(size),  # how many <image> tokens the processor inserts
     )
     post_processor_config: dict[str, Any] = {task: {} for task in _FLORENCE_PARSE_TASKS}
     processor = tf.Florence2Processor(

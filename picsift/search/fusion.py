@@ -51,8 +51,8 @@ def fuse(
             continue
         floor = relative_floor(result.scores[0], cutoff)
         strengths = result.strengths or [1.0] * len(result.ids)
-        ranked = zip(result.ids, result.scores, strengths, strict=True)
-        for rank, (image_id, score, strength) in enumerate(ranked, 1):
+        rows = zip(result.ids, result.scores, strengths, strict=True)
+        for rank, (image_id, score, strength) in enumerate(rows, 1):
             item = fused.setdefault(image_id, Fused(image_id, 0.0))
             item.score += weight * strength / (k + rank)
             why = {"rank": rank, "score": round(score, 4)}
@@ -61,5 +61,4 @@ def fuse(
             item.channels[result.name] = why
             if score >= floor:
                 keep.add(image_id)
-    ranked = sorted((f for f in fused.values() if f.id in keep), key=lambda f: (-f.score, f.id))
-    return ranked
+    return sorted((f for f in fused.values() if f.id in keep), key=lambda f: (-f.score, f.id))

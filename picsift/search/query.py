@@ -77,6 +77,8 @@ def _term(token: str, sign: float, quoted: bool) -> Term:
     if not token:
         raise QueryError("empty term in query")
     if not quoted and (id_match := _ID.match(token)):
+        if int(id_match.group(1)) >= 2**63:
+            raise QueryError(f"image id {id_match.group(1)} is out of range")
         return Term("id", id_match.group(1), sign * weight)
     if not quoted and (_IMAGE_SUFFIX.search(token) or token.startswith(("./", "/", "~/"))):
         return Term("image", token, sign * weight)

@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image
 
 from picsift.config import Settings
-from picsift.errors import PicsiftError
+from picsift.errors import ModelMismatchError, PicsiftError
 from picsift.imaging import decode_image, read_image_file
 from picsift.models.base import l2_normalize
 from picsift.models.provider import ModelSource
@@ -149,7 +149,7 @@ class SearchService:
         bound = self._store.catalog.space_model(IMAGE_SPACE)
         wanted = self._models.preset.embedder.model_id
         if bound is not None and bound != wanted:
-            raise PicsiftError(
+            raise ModelMismatchError(
                 f"the store at {self._store.home} was indexed with {bound}; search it with the "
                 f"same model (this run uses {wanted}, preset '{self._models.preset.name}')"
             )

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -63,6 +64,16 @@ class Analysis:
     vectors: dict[str, tuple[str, np.ndarray]]
 
 
+class _Rows(list[Any]):
+    """Fetched rows with the two cursor methods the read helpers use."""
+
+    def fetchone(self) -> Any:
+        return self[0] if self else None
+
+    def fetchall(self) -> list[Any]:
+        return list(self)
+
+
 _ROW_COLUMNS = (
     "id, path, sha256, size, mtime_ns, status, width, height, format, taken_at, caption, "
     "error, embedder, captioner, user_caption"
@@ -100,9 +111,15 @@ class Catalog:
                     self._conn.execute("ROLLBACK")
                 raise
 
+    def _read(self, sql: str, params: Sequence[object] = ()) -> _Rows:
+        """Run a read under the connection's lock: API worker threads share this connection,
+        and a read must not interleave with another thread's open write transaction."""
+        with self._lock:
+            return _Rows(self._conn.execute(sql, params).fetchall())
+
     # -- meta -------------------------------------------------------------------------------
     def meta(self, key: str) -> str | None:
-        row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        row = self._read("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
 
     def generation(self) -> int:
@@ -136,7 +153,7 @@ class Catalog:
 
     # -- reads ------------------------------------------------------------------------------
     def _rows(self, sql: str, params: Sequence[object] = ()) -> list[ImageRow]:
-        return [ImageRow(*r) for r in self._conn.execute(sql, params).fetchall()]
+        return [ImageRow(*r) for r in self._read(sql, params).fetchall()]
 
     def get(self, image_id: int) -> ImageRow | None:
         rows = self._rows(f"SELECT {_ROW_COLUMNS} FROM images WHERE id = ?", (image_id,))
@@ -169,17 +186,17 @@ class Catalog:
 
     def counts(self) -> dict[str, int]:
         out = {"ok": 0, "error": 0, "pending": 0}
-        for status, n in self._conn.execute("SELECT status, count(*) FROM images GROUP BY status"):
+        for status, n in self._read("SELECT status, count(*) FROM images GROUP BY status"):
             out[str(status)] = int(n)
         return out
 
     def embedding_count(self, space: str) -> int:
-        row = self._conn.execute("SELECT count(*) FROM embeddings WHERE space = ?", (space,))
+        row = self._read("SELECT count(*) FROM embeddings WHERE space = ?", (space,))
         return int(row.fetchone()[0])
 
     def embeddings(self, space: str) -> tuple[np.ndarray, np.ndarray]:
         """(ids int64 [n], vectors float32 [n, d]) for one space, in id order."""
-        rows = self._conn.execute(
+        rows = self._read(
             "SELECT image_id, vector FROM embeddings WHERE space = ? ORDER BY image_id", (space,)
         ).fetchall()
         dim = int(self.meta(f"dim:{space}") or 0)
@@ -198,7 +215,7 @@ class Catalog:
 
     def ids_where(self, condition: str, params: Sequence[object]) -> np.ndarray:
         """Catalog ids of images matching a filter condition over ``images i``."""
-        rows = self._conn.execute(f"SELECT i.id FROM images i WHERE {condition}", params)
+        rows = self._read(f"SELECT i.id FROM images i WHERE {condition}", params)
         return np.fromiter((r[0] for r in rows), dtype=np.int64)
 
     def match_text(
@@ -210,7 +227,7 @@ class Catalog:
                   WHERE images_fts MATCH ? AND {condition}
                   ORDER BY score DESC LIMIT ?"""
         try:
-            rows = self._conn.execute(sql, [match, *params, limit]).fetchall()
+            rows = self._read(sql, [match, *params, limit]).fetchall()
         except sqlite3.OperationalError as exc:
             raise StoreError(f"text search failed for {match!r}: {exc}") from exc
         return [(int(i), float(s)) for i, s in rows]
@@ -221,7 +238,7 @@ class Catalog:
             return set()
         quoted = '"' + word.replace('"', '""') + '"'
         marks = ",".join("?" * len(ids))
-        rows = self._conn.execute(
+        rows = self._read(
             f"SELECT rowid FROM images_fts WHERE images_fts MATCH ? AND rowid IN ({marks})",
             [f"{{{columns}}} : {quoted}", *ids],
         )
@@ -230,7 +247,7 @@ class Catalog:
     def document_frequency(self, word: str) -> int:
         """How many images mention ``word`` (after the index's own stemming)."""
         quoted = '"' + word.replace('"', '""') + '"'
-        row = self._conn.execute(
+        row = self._read(
             "SELECT count(*) FROM images_fts WHERE images_fts MATCH ?", (quoted,)
         ).fetchone()
         return int(row[0])
@@ -239,7 +256,7 @@ class Catalog:
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
-        rows = self._conn.execute(
+        rows = self._read(
             f"SELECT id, coalesce(caption, '') FROM images WHERE id IN ({marks})", list(ids)
         )
         return {int(i): str(c) for i, c in rows}
@@ -297,7 +314,7 @@ class Catalog:
         """(id, text) of analysed rows whose ``column`` text has no vector in ``space`` yet."""
         if column not in ("caption", "user_caption"):
             raise ValueError(column)
-        rows = self._conn.execute(
+        rows = self._read(
             f"""SELECT i.id, i.{column} FROM images i
                 WHERE i.status = 'ok' AND coalesce(i.{column}, '') != ''
                   AND NOT EXISTS (SELECT 1 FROM embeddings e

@@ -58,8 +58,8 @@ class Store:
             except BlockingIOError:
                 holder = os.pread(fd, 32, 0).decode(errors="ignore").strip() or "unknown"
                 raise StoreLockedError(
-                    f"another picsift process (pid {holder}) is writing to the store at "
-                    f"{self.home}; wait for it to finish"
+                    f"another picsift process or task (pid {holder}) is writing to the store "
+                    f"at {self.home}; wait for it to finish"
                 ) from None
             os.ftruncate(fd, 0)
             os.pwrite(fd, str(os.getpid()).encode(), 0)

@@ -1,0 +1,19 @@
+"""Describing an uploaded image in memory: decode, then the same DescribeService as the CLI."""
+
+from __future__ import annotations
+
+from picsift.api.uploads import decode_upload
+from picsift.config import Settings
+from picsift.describe import DescribeService, Description
+from picsift.models.provider import ModelSource
+
+
+class Describer:
+    def __init__(self, models: ModelSource, settings: Settings) -> None:
+        self._service = DescribeService(models, settings)
+        self._settings = settings
+
+    def describe(self, data: bytes, name: str) -> Description:
+        """Caption one upload (``name`` already sanitised); raises ImageError when undecodable."""
+        decoded = decode_upload(data, name, self._settings)
+        return self._service.describe_decoded([(name, decoded)])[0]

@@ -1,0 +1,1 @@
+"""HTTP routes. Each handler parses the request, hands one job to the worker pool, formats."""

@@ -1,0 +1,47 @@
+"""``POST /describe``: caption an uploaded image; stored only when asked (``store=true``)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi.responses import JSONResponse, PlainTextResponse
+
+from picsift.api.deps import get_state
+from picsift.api.images import row_dict
+from picsift.api.schemas import DescriptionOut, StoredDescriptionOut, errors
+from picsift.api.state import AppState
+from picsift.api.uploads import read_upload
+
+router = APIRouter(tags=["describe"])
+
+
+@router.post(
+    "/describe",
+    response_model=DescriptionOut,
+    responses={
+        200: {"content": {"text/plain": {}}, "description": "The description (JSON or text)."},
+        201: {"model": StoredDescriptionOut, "description": "Stored (store=true): new row."},
+        **errors(401, 409, 413, 415, 422, 503),
+    },
+)
+async def describe(
+    file: UploadFile = File(..., description="The image."),
+    fmt: Literal["json", "text"] = Query("json", alias="format"),
+    store: bool = Query(False, description="Also add the image to the library."),
+    state: AppState = Depends(get_state),
+) -> Any:
+    """One paragraph describing the image, plus its size and format."""
+    data, name = await read_upload(file, state.settings.max_upload_bytes)
+    meaningless = state.models.preset.meaningless
+    if store:
+        row = await state.pool.run(state.ingest.add, data, name)
+        if fmt == "text":
+            return PlainTextResponse(f"{row.caption}\n", status_code=201)
+        body = {**row_dict(row), "captioner": row.captioner or "", "meaningless": meaningless}
+        return JSONResponse(body, status_code=201, headers={"Location": f"/images/{row.id}"})
+    described = await state.pool.run(state.describer.describe, data, name)
+    if fmt == "text":
+        return PlainTextResponse(f"{described.caption}\n")
+    body = described.to_dict()
+    return {key: body[key] for key in DescriptionOut.model_fields}

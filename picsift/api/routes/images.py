@@ -1,0 +1,123 @@
+"""``/images``: add an upload to the library; a catalog image's row, file, thumbnail, peers.
+
+The id in the path is the only thing a request says about which file to read; the path
+itself always comes from the catalog.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Path, Query, Response, UploadFile
+from fastapi.responses import FileResponse
+from pydantic import AfterValidator
+
+from picsift.api.deps import get_images, get_pool, get_search, get_state
+from picsift.api.images import Images, row_dict
+from picsift.api.params import MAX_LIMIT, SearchRequest, to_options
+from picsift.api.schemas import ImageOut, SearchOut, errors
+from picsift.api.searching import ApiSearch
+from picsift.api.state import AppState
+from picsift.api.thumbnails import SIZES
+from picsift.api.uploads import read_upload
+from picsift.api.workers import WorkerPool
+from picsift.search.service import MAX_DEPTH
+
+router = APIRouter(tags=["images"])
+
+# SQLite integers are signed 64-bit: a larger id must be a 422, not an overflow deep inside.
+ImageId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Catalog id.")]
+
+
+def _thumbnail_size(size: int) -> int:
+    if size not in SIZES:
+        raise ValueError(f"size must be one of {', '.join(map(str, SIZES))}")
+    return size
+
+
+ThumbnailSize = Annotated[
+    int,
+    AfterValidator(_thumbnail_size),
+    Query(description="Longest side in pixels.", json_schema_extra={"enum": list(SIZES)}),
+]
+# Thumbnails are named by content on disk but not in the URL, so they may change under one
+# id: long-lived, yet private (never shared by proxies, as the API may need a key).
+THUMBNAIL_CACHE = "private, max-age=31536000"
+
+
+@router.post(
+    "/images", status_code=201, response_model=ImageOut, responses=errors(401, 409, 413, 415, 422)
+)
+async def add_image(
+    response: Response,
+    file: UploadFile = File(..., description="The image to add."),
+    state: AppState = Depends(get_state),
+) -> dict[str, Any]:
+    """Save the upload under HOME/uploads/YYYY-MM-DD/ and index it; returns the new row."""
+    data, name = await read_upload(file, state.settings.max_upload_bytes)
+    row = await state.pool.run(state.ingest.add, data, name)
+    response.headers["Location"] = f"/images/{row.id}"
+    return row_dict(row)
+
+
+@router.get("/images/{image_id}", response_model=ImageOut, responses=errors(401, 404, 422))
+async def get_image(
+    image_id: ImageId,
+    pool: WorkerPool = Depends(get_pool),
+    images: Images = Depends(get_images),
+) -> dict[str, Any]:
+    """The catalog row: path, captions, size, format, capture time, status."""
+    return row_dict(await pool.run(images.row, image_id))
+
+
+@router.get(
+    "/images/{image_id}/similar", response_model=SearchOut, responses=errors(401, 404, 409, 422)
+)
+async def similar(
+    image_id: ImageId,
+    limit: int = Query(20, ge=1, le=MAX_LIMIT),
+    offset: int = Query(0, ge=0, lt=MAX_DEPTH),
+    pool: WorkerPool = Depends(get_pool),
+    search: ApiSearch = Depends(get_search),
+) -> dict[str, Any]:
+    """More like this image (the image itself is left out)."""
+    options = to_options(SearchRequest(limit=limit, offset=offset))
+    return await pool.run(search.similar, image_id, options)
+
+
+@router.get(
+    "/images/{image_id}/thumbnail",
+    response_class=FileResponse,
+    responses={200: {"content": {"image/jpeg": {}}}, **errors(401, 404, 409, 422)},
+)
+async def thumbnail(
+    image_id: ImageId,
+    size: ThumbnailSize = 256,
+    pool: WorkerPool = Depends(get_pool),
+    images: Images = Depends(get_images),
+) -> FileResponse:
+    """A JPEG at most ``size`` pixels on its longest side, made once and cached."""
+    path = await pool.run(images.thumbnail, image_id, size)
+    return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": THUMBNAIL_CACHE})
+
+
+@router.get(
+    "/images/{image_id}/file",
+    response_class=FileResponse,
+    responses={200: {"content": {"image/*": {}}}, **errors(401, 404, 422)},
+)
+async def original(
+    image_id: ImageId,
+    pool: WorkerPool = Depends(get_pool),
+    images: Images = Depends(get_images),
+) -> FileResponse:
+    """The original file, as indexed."""
+    path, media_type = await pool.run(images.original, image_id)
+    return FileResponse(
+        path,
+        media_type=media_type,
+        filename=path.name,
+        content_disposition_type="inline",
+        # Served as what the catalog says it is, never sniffed into HTML, and sandboxed.
+        headers={"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"},
+    )

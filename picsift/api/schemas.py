@@ -1,0 +1,80 @@
+"""Response shapes, declared so that ``/openapi.json`` documents what each route returns.
+
+They mirror the dataclasses of the services (``SearchPage``, ``Hit``, ``Description``,
+``ImageRow``); the routes return plain dicts and FastAPI checks them against these.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+class Health(BaseModel):
+    status: str
+    images: int
+    preset: str
+    models_loaded: bool
+
+
+class DescriptionOut(BaseModel):
+    caption: str
+    width: int
+    height: int
+    format: str
+    taken_at: str | None = None
+    captioner: str
+    meaningless: bool
+
+
+class ImageOut(BaseModel):
+    id: int
+    path: str
+    caption: str | None
+    user_caption: str | None
+    width: int | None
+    height: int | None
+    format: str | None
+    taken_at: str | None
+    status: str
+    error: str | None
+    sha256: str | None
+
+
+class StoredDescriptionOut(ImageOut):
+    """``POST /describe?store=true``: the new catalog row plus what described it."""
+
+    captioner: str
+    meaningless: bool
+
+
+class HitOut(BaseModel):
+    id: int
+    path: str
+    score: float
+    caption: str
+    user_caption: str | None
+    channels: dict[str, dict[str, int | float]]  # channel -> {"rank": r, "score": s}
+    duplicate_of: int | None = None
+
+
+class SearchOut(BaseModel):
+    hits: list[HitOut]
+    total: int
+    offset: int
+    limit: int
+    weights: dict[str, float]
+    meaningless: bool
+
+
+# Documented error responses shared by the routes (the body is always ErrorBody).
+def errors(*statuses: int) -> dict[int | str, dict[str, object]]:
+    return {status: {"model": ErrorBody} for status in statuses}

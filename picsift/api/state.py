@@ -1,0 +1,123 @@
+"""Everything one running API shares, built at start-up and closed at shutdown.
+
+It lives in one :class:`AppState` on ``app.state`` (never in module globals), so two apps in
+one process (tests) stay independent, and routes reach it only through the dependency
+functions in :mod:`picsift.api.deps`, which tests can override.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from picsift.api.describing import Describer
+from picsift.api.images import Images
+from picsift.api.ingest import Ingest
+from picsift.api.searching import ApiSearch
+from picsift.api.thumbnails import Thumbnails
+from picsift.api.workers import WorkerPool
+from picsift.config import Settings
+from picsift.models.base import Captioner, ImageTextEmbedder, TextEmbedder
+from picsift.models.presets import Preset, PresetCatalog
+from picsift.models.provider import ModelProvider, ModelSource
+from picsift.search import SearchService
+from picsift.store import Store
+
+
+class TrackedModels:
+    """A ModelSource that remembers which models have been handed out (hence are loaded).
+
+    ``/health`` reports ``models_loaded`` from this, without reaching into a provider's
+    internals; with lazy loading it turns true once the last model was first used.
+    """
+
+    def __init__(self, inner: ModelSource) -> None:
+        self._inner = inner
+        self._ready: set[str] = set()
+        self._lock = threading.Lock()
+
+    @property
+    def preset(self) -> Preset:
+        return self._inner.preset
+
+    def _mark(self, kind: str) -> None:
+        with self._lock:
+            self._ready.add(kind)
+
+    def embedder(self) -> ImageTextEmbedder:
+        model = self._inner.embedder()
+        self._mark("embedder")
+        return model
+
+    def captioner(self) -> Captioner:
+        model = self._inner.captioner()
+        self._mark("captioner")
+        return model
+
+    def text_embedder(self) -> TextEmbedder:
+        model = self._inner.text_embedder()
+        self._mark("text_embedder")
+        return model
+
+    @property
+    def needed(self) -> set[str]:
+        kinds = {"embedder", "captioner"}
+        if self.preset.text_embedder is not None:
+            kinds.add("text_embedder")
+        return kinds
+
+    @property
+    def loaded(self) -> bool:
+        with self._lock:
+            return self.needed <= self._ready
+
+    def preload(self) -> None:
+        """Load every model now; raises ModelUnavailableError naming the first one missing."""
+        self.embedder()
+        self.captioner()
+        if "text_embedder" in self.needed:
+            self.text_embedder()
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    store: Store
+    models: TrackedModels
+    pool: WorkerPool
+    images: Images
+    search: ApiSearch
+    describer: Describer
+    ingest: Ingest
+
+    def close(self) -> None:
+        self.pool.shutdown()
+        self.store.close()
+
+
+def open_state(settings: Settings, models: ModelSource | None = None) -> AppState:
+    """Open the store and wire the services (blocking: call it off the event loop).
+
+    Without ``models`` a ModelProvider for ``settings.preset`` is built; it loads nothing yet.
+    """
+    if models is None:
+        preset = PresetCatalog(settings.home / "presets.toml").preset(settings.preset)
+        models = ModelProvider(settings, preset)
+    tracked = TrackedModels(models)
+    store = Store(settings.home)
+    try:
+        images = Images(store, Thumbnails(settings.home / "thumbnails", settings))
+        search = SearchService(store, tracked, settings)
+        return AppState(
+            settings=settings,
+            store=store,
+            models=tracked,
+            pool=WorkerPool(settings.api_workers, settings.api_queue),
+            images=images,
+            search=ApiSearch(search, images, settings, tracked.preset.meaningless),
+            describer=Describer(tracked, settings),
+            ingest=Ingest(settings, tracked),
+        )
+    except BaseException:
+        store.close()
+        raise

@@ -1,0 +1,120 @@
+"""POST /describe: caption an upload; nothing stored unless asked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from picsift.config import Settings
+from tests.api.helpers import MakeClient, error_code, error_message, photo, upload
+
+
+def test_describe_returns_the_caption_and_facts_and_stores_nothing(
+    client: TestClient, indexed: Path, settings: Settings
+) -> None:
+    before = client.get("/health").json()["images"]
+    response = client.post("/describe", files=upload(photo(indexed)))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["caption"].startswith("a mostly") and body["format"] == "JPEG"
+    assert body["width"] > 0 and body["height"] > 0
+    assert body["captioner"] == "fake:captioner" and body["meaningless"] is True
+    assert client.get("/health").json()["images"] == before
+    assert not (settings.home / "uploads").exists()
+
+
+def test_describe_as_text(client: TestClient, indexed: Path) -> None:
+    response = client.post("/describe", params={"format": "text"}, files=upload(photo(indexed)))
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/")
+    assert response.text.startswith("a mostly") and response.text.endswith("\n")
+    assert client.post("/describe?format=yaml", files=upload(photo(indexed))).status_code == 422
+
+
+def test_describe_and_store(client: TestClient, indexed: Path) -> None:
+    before = client.get("/health").json()["images"]
+    response = client.post("/describe", params={"store": "true"}, files=upload(photo(indexed)))
+    assert response.status_code == 201
+    body = response.json()
+    assert body["caption"].startswith("a mostly") and body["status"] == "ok"
+    assert client.get(f"/images/{body['id']}").json()["path"] == body["path"]
+    assert client.get("/health").json()["images"] == before + 1
+
+
+def test_upload_over_the_limit_is_413(make_client: MakeClient, indexed: Path) -> None:
+    data = photo(indexed).read_bytes()
+    slightly = make_client(max_upload_bytes=len(data) - 1)  # caught while reading the part
+    response = slightly.post("/describe", files=upload(photo(indexed)))
+    assert response.status_code == 413 and error_code(response) == "too_large"
+    assert photo(indexed).name in error_message(response)
+    far = make_client(max_upload_bytes=100)  # refused from Content-Length, body unread
+    response = far.post("/describe", files=upload(photo(indexed)))
+    assert response.status_code == 413 and error_code(response) == "too_large"
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "status", "reason"),
+    [
+        ("notes.jpg", b"shopping list: milk, eggs\n", 415, "plain text"),
+        ("paper.png", b"%PDF-1.7 not really\n", 415, "PDF"),
+        ("page.jpg", b"<html><body>hi</body></html>", 415, "HTML"),
+        ("empty.jpg", b"", 422, "empty"),
+    ],
+)
+def test_not_images_are_415_and_broken_ones_422(
+    client: TestClient, name: str, data: bytes, status: int, reason: str
+) -> None:
+    response = client.post("/describe", files={"file": (name, data, "image/jpeg")})
+    assert response.status_code == status, response.text
+    assert name in error_message(response) and reason in error_message(response)
+
+
+def test_truncated_jpeg_is_422(client: TestClient, indexed: Path) -> None:
+    data = photo(indexed).read_bytes()
+    files = {"file": ("cut.jpg", data[: len(data) // 2], "image/jpeg")}
+    response = client.post("/describe", files=files)
+    assert response.status_code == 422 and error_code(response) == "invalid_image"
+    assert "cut.jpg" in error_message(response) and "truncated" in error_message(response)
+
+
+def test_decompression_bomb_is_422(make_client: MakeClient, indexed: Path) -> None:
+    client = make_client(max_image_pixels=10_000)
+    files = {"file": ("big.png", _png(200, 200), "image/png")}
+    response = client.post("/describe", files=files)
+    assert response.status_code == 422 and "decompression-bomb" in error_message(response)
+
+
+def test_upload_names_are_sanitised_in_messages(client: TestClient) -> None:
+    files = {"file": ("../../<script>alert(1)</script>.jpg", b"text", "image/jpeg")}
+    message = error_message(client.post("/describe", files=files))
+    assert "<" not in message and ".." not in message and "/" not in message.split(":")[0]
+
+
+def test_missing_file_field_is_422(client: TestClient) -> None:
+    response = client.post("/describe", data={"x": "1"})
+    assert response.status_code == 422 and error_code(response) == "invalid_request"
+
+
+def _png(width: int, height: int) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), "white").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_streamed_body_without_length_is_cut_at_the_limit(make_client: MakeClient) -> None:
+    client = make_client(max_upload_bytes=1000)
+
+    def chunks():  # no Content-Length: the server must count while it receives
+        yield b"--b\r\nContent-Disposition: form-data; name=file; filename=a.jpg\r\n\r\n"
+        for _ in range(200):
+            yield b"x" * 1024
+
+    response = client.post(
+        "/describe", content=chunks(), headers={"Content-Type": "multipart/form-data; boundary=b"}
+    )
+    assert response.status_code == 413 and error_code(response) == "too_large"
