@@ -79,9 +79,8 @@ def test_kill_9_mid_run_then_resume(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     with sqlite3.connect(db) as conn:
         rows = conn.execute("SELECT id, path, status FROM images").fetchall()
-        vectors = conn.execute(
-            "SELECT count(*) FROM embeddings WHERE space = 'image'"
-        ).fetchone()[0]
+        query = "SELECT count(*) FROM embeddings WHERE space = 'image'"
+        vectors = conn.execute(query).fetchone()[0]
     assert len(rows) == total == vectors
     assert len({r[0] for r in rows}) == len({r[1] for r in rows}) == total
     assert {r[2] for r in rows} == {"ok"}
