@@ -166,8 +166,11 @@ def describe(
 def demo(
     home: HomeOpt = None,
     query: Annotated[list[str] | None, typer.Option(help="Queries to try.")] = None,
+    serve: Annotated[bool, typer.Option(help="Then serve the demo store over HTTP.")] = False,
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
 ) -> None:
-    """Index the bundled sample photos into a demo store and search them (works offline)."""
+    """Index the bundled sample photos into a demo store, search them, optionally serve them
+    (works offline)."""
     from picsift.demo import run_demo
 
     with user_errors():
@@ -188,8 +191,21 @@ def demo(
             out.print(
                 f"{rank:>3}. {h.score:.3f}  {Path(h.path).name}  {h.caption[:80]}", highlight=False
             )
+    if serve:
+        from picsift.cli.serve import run_server
+
+        demo_settings = settings.model_copy(
+            update={
+                "home": result.home,
+                "preset": result.preset.name,
+                "models_dir": settings.resolved_models_dir,
+            }
+        )
+        run_server(demo_settings, "127.0.0.1", port)
+        return
     out.print(
-        f'\nnext: picsift search "your words" --home {result.home} --models {result.preset.name}',
+        f'\nnext: picsift search "your words" --home {result.home} --models {result.preset.name}'
+        f"\n      picsift demo --serve   (the REST API on http://127.0.0.1:{port})",
         highlight=False,
     )
 

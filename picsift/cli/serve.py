@@ -19,6 +19,7 @@ from picsift.cli.common import (
     user_errors,
     warn_meaningless,
 )
+from picsift.config import Settings
 
 
 def _is_loopback(host: str) -> bool:
@@ -37,15 +38,22 @@ def serve(
     models: ModelsOpt = None,
 ) -> None:
     """Serve the REST API (search, describe, images); see README "REST API"."""
+    with user_errors():
+        settings = settings_for(home)
+        if models:
+            settings = settings.model_copy(update={"preset": models})
+        preset_for(settings, None)  # an unknown preset stops here, before uvicorn
+    run_server(settings, host, port)
+
+
+def run_server(settings: Settings, host: str, port: int) -> None:
+    """Start uvicorn on the API for ``settings`` (its home and preset) until Ctrl-C."""
     import uvicorn
 
     from picsift.api import create_app
 
     with user_errors():
-        settings = settings_for(home)
-        if models:
-            settings = settings.model_copy(update={"preset": models})
-        preset = preset_for(settings, None)  # an unknown preset stops here, before uvicorn
+        preset = preset_for(settings, None)
     warn_meaningless(preset)
     shown = f"[{host}]" if ":" in host else host
     out.print(
