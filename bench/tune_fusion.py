@@ -18,8 +18,9 @@ import json
 from pathlib import Path
 
 from picsift.config import Settings
+from picsift.eval.files import resolve_files
 from picsift.eval.metrics import first_relevant_rank, mean_reciprocal_rank, recall_at
-from picsift.eval.retrieval import _resolve, load_queries
+from picsift.eval.retrieval import load_queries
 from picsift.models import PresetCatalog
 from picsift.models.provider import ModelProvider
 from picsift.search import SearchOptions, SearchService
@@ -51,7 +52,7 @@ def main() -> None:
         data = {}
         for path in args.queries:
             queries = load_queries(path)
-            relevant = _resolve(store, queries, None)
+            relevant = [set(g) for g in resolve_files(store, [q.relevant for q in queries], None)]
             runs = []
             for q in queries:
                 hits = []

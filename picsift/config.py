@@ -66,6 +66,12 @@ class Settings(BaseSettings):
         description="Drop hits scoring below cutoff x the query's best in every channel "
         "(0 keeps all).",
     )
+    auto_cluster: bool = Field(
+        default=False,
+        description="Re-cluster after every index run that added images (once categories exist);"
+        " otherwise new images join their nearest category.",
+    )
+    cluster_space: str = Field(default="images", pattern="^(images|captions)$")
     rrf_k: int = Field(default=60, ge=1, description="Rank offset of reciprocal rank fusion.")
     duplicate_threshold: float = Field(
         default=0.97,

@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from picsift.api.deps import API_KEY_HEADER, require_api_key
 from picsift.api.errors import install_error_handlers
 from picsift.api.middleware import FORM_OVERHEAD, BodySizeLimitMiddleware, CatchAllMiddleware
-from picsift.api.routes import describe, health, images, search
+from picsift.api.routes import categories, describe, health, images, search
 from picsift.api.state import AppState, open_state
 from picsift.config import Settings
 from picsift.errors import PicsiftError
@@ -77,6 +77,6 @@ def create_app(settings: Settings, models: ModelSource | None = None) -> FastAPI
         )
     app.include_router(health.router)
     protected = [Depends(require_api_key)]
-    for module in (describe, search, images):
+    for module in (describe, search, images, categories):
         app.include_router(module.router, dependencies=protected)
     return app

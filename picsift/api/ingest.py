@@ -19,6 +19,7 @@ from pathlib import Path
 
 from picsift.api.errors import ApiError
 from picsift.api.uploads import decode_upload
+from picsift.cluster.service import CategoryService
 from picsift.config import Settings
 from picsift.indexer import Indexer
 from picsift.models.provider import ModelSource
@@ -84,6 +85,7 @@ class Ingest:
     def _index(self, path: Path, name: str) -> ImageRow:
         with Store(self._settings.home) as store:
             report = Indexer(store, self._models, self._settings).run([path])
+            CategoryService(store, self._models, self._settings).join_new()
             row = store.catalog.rows_under(str(path)).get(str(path))
         if row is None or row.status != "ok" or report.errors:
             reason = report.errors[0][1] if report.errors else "it could not be indexed"

@@ -79,3 +79,35 @@ def retrieval(
             cells = [f"{r.by_kind[k]['R@1']:.3f} / {r.by_kind[k]['R@10']:.3f}" for k in kinds]
             table.add_row(r.name, *cells)
         out.print(table)
+
+
+@eval_app.command("clusters")
+def clusters(
+    labels: Annotated[Path, typer.Option(help="CSV with header file,label.")],
+    root: Annotated[
+        Path | None, typer.Option(help="Folder the labelled files are relative to.")
+    ] = None,
+    home: HomeOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """NMI, ARI, homogeneity, completeness and coverage of the current categories."""
+    from picsift.eval.clusters import evaluate_clusters, load_labels
+    from picsift.store import Store
+
+    with user_errors():
+        settings = settings_for(home)
+        with Store(settings.home) as store:
+            scores = evaluate_clusters(store, load_labels(labels), root)
+    if as_json:
+        out.print_json(json.dumps(scores.to_dict()))
+        return
+    out.print(
+        f"images {scores.images}  categories {scores.categories}  NMI {scores.nmi:.3f}  "
+        f"ARI {scores.ari:.3f}  homogeneity {scores.homogeneity:.3f}  completeness "
+        f"{scores.completeness:.3f}  coverage {scores.coverage:.3f}",
+        highlight=False,
+    )
+    table = Table("id", "name", "size", "majority label", "purity")
+    for c in scores.per_category:
+        table.add_row(str(c.id), c.name, str(c.size), c.majority_label, f"{c.purity:.2f}")
+    out.print(table)

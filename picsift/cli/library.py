@@ -25,7 +25,19 @@ from picsift.cli.common import (
     warn_meaningless,
 )
 from picsift.cli.progress import Bar, progress_bar
+from picsift.config import Settings
 from picsift.models.provider import ModelProvider
+from picsift.store import Store
+
+
+def _categorise(store: Store, models: ModelProvider, settings: Settings, indexed: int) -> int:
+    """After indexing: re-cluster when configured, else let new photos join categories."""
+    from picsift.cluster.service import MIN_IMAGES, CategoryService
+
+    service = CategoryService(store, models, settings)
+    if settings.auto_cluster and indexed and store.catalog.counts()["ok"] >= MIN_IMAGES:
+        return service.cluster(settings.cluster_space).images  # type: ignore[arg-type]
+    return service.join_new()
 
 
 def index(
@@ -43,7 +55,6 @@ def index(
 ) -> None:
     """Index images: caption and embed new or changed files, skip unchanged ones, prune deleted."""
     from picsift.indexer import Indexer
-    from picsift.store import Store
 
     with user_errors():
         settings = settings_for(home)
@@ -52,10 +63,12 @@ def index(
         preset = preset_for(settings, models)
         warn_meaningless(preset)
         with Store(settings.home) as store:
-            indexer = Indexer(store, ModelProvider(settings, preset), settings)
+            provider = ModelProvider(settings, preset)
+            indexer = Indexer(store, provider, settings)
             try:
                 with progress_bar() as progress:
                     report = indexer.run(paths, Bar(progress), captions_file=captions)
+                categorised = _categorise(store, provider, settings, report.indexed)
             except KeyboardInterrupt:
                 counts = store.catalog.counts()
                 err.print(
@@ -65,6 +78,7 @@ def index(
                 raise typer.Exit(EXIT_INTERRUPTED) from None
     summary = {
         "indexed": report.indexed,
+        "categorised": categorised,
         "unchanged": report.unchanged,
         "refreshed": report.refreshed,
         "moved": report.moved,

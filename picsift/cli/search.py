@@ -82,6 +82,9 @@ def search(
     before: Annotated[str | None, typer.Option(help="Taken (else modified) before.")] = None,
     min_width: Annotated[int | None, typer.Option(min=0)] = None,
     min_height: Annotated[int | None, typer.Option(min=0)] = None,
+    category: Annotated[
+        list[int] | None, typer.Option(help="Only in this category id (0 = Unsorted).")
+    ] = None,
     weights: WeightsOpt = None,
     channels: ChannelsOpt = None,
     cutoff: CutoffOpt = None,
@@ -108,6 +111,7 @@ def search(
             before=before,
             min_width=min_width,
             min_height=min_height,
+            categories=tuple(category or ()),
         )
         options = SearchOptions(
             limit=limit,

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from picsift.errors import PicsiftError
+from picsift.eval.files import resolve_files
 from picsift.eval.metrics import first_relevant_rank, mean_reciprocal_rank, recall_at
 from picsift.search import SearchOptions, SearchService
 from picsift.store import Store
@@ -64,31 +65,6 @@ def load_queries(path: Path) -> list[EvalQuery]:
     return out
 
 
-def _resolve(store: Store, queries: list[EvalQuery], root: Path | None) -> list[set[int]]:
-    """Relevant files -> catalog ids, by path under ``root`` or by unique path suffix."""
-    rows = store.catalog.rows_under(str(root.absolute()) if root else "/")
-    by_suffix: dict[str, list[int]] = {}
-    for path, row in rows.items():
-        parts = Path(path).parts
-        for i in range(len(parts)):
-            by_suffix.setdefault("/".join(parts[i:]), []).append(row.id)
-    out, missing = [], []
-    for q in queries:
-        ids: set[int] = set()
-        for rel in q.relevant:
-            found = by_suffix.get(rel.strip("/"), [])
-            if len(found) != 1:
-                missing.append(rel)
-            ids.update(found[:1])
-        out.append(ids)
-    if missing:
-        raise PicsiftError(
-            f"{len(missing)} relevant files are not (uniquely) in the store, e.g. "
-            f"{missing[:3]}; index their folder first (and pass --root when names repeat)"
-        )
-    return out
-
-
 def _score(
     name: str,
     weights: dict[str, float],
@@ -131,7 +107,7 @@ def evaluate(
     cutoff: float = 0.0,
 ) -> list[Scores]:
     """Each channel alone, then the fusion of ``channels`` with ``fused_weights``."""
-    relevant = _resolve(store, queries, root)
+    relevant = [set(ids) for ids in resolve_files(store, [q.relevant for q in queries], root)]
     base = SearchOptions(sources=sources, cutoff=cutoff)
     results = [_score(c, {c: 1.0}, service, queries, relevant, base) for c in channels]
     weights = {c: fused_weights.get(c, 0.0) for c in channels}

@@ -51,8 +51,6 @@ class Filters:
         for name in ("folders", "formats", "categories", "tags"):
             if len(getattr(self, name)) > MAX_FILTER_VALUES:
                 raise FilterError(f"filter '{name}': at most {MAX_FILTER_VALUES} values")
-        if self.categories:
-            raise FilterError("filter 'category': categories are not available yet")
         if self.tags:
             raise FilterError("filter 'tag': tags are not available yet")
         parts, params = ["i.status = 'ok'"], []
@@ -62,6 +60,20 @@ class Filters:
                 prefix = os.path.abspath(os.path.expanduser(folder)).rstrip("/") + "/"
                 ors.append("substr(i.path, 1, ?) = ?")
                 params += [len(prefix), prefix]
+            parts.append("(" + " OR ".join(ors) + ")")
+        if self.categories:
+            # a parent category matches its children's images; 0 stands for Unsorted
+            named = [c for c in self.categories if c != 0]
+            ors = []
+            if named:
+                marks = ",".join("?" * len(named))
+                ors.append(
+                    "i.id IN (SELECT m.image_id FROM memberships m JOIN categories c "
+                    f"ON c.id = m.category_id WHERE c.id IN ({marks}) OR c.parent_id IN ({marks}))"
+                )
+                params += [*named, *named]
+            if 0 in self.categories:
+                ors.append("i.id IN (SELECT image_id FROM memberships WHERE category_id IS NULL)")
             parts.append("(" + " OR ".join(ors) + ")")
         if self.formats:
             wanted = [f.upper().replace("JPG", "JPEG") for f in self.formats]

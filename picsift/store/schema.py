@@ -103,8 +103,50 @@ CREATE TRIGGER images_fts_update AFTER UPDATE OF caption, user_caption, path ON 
 END;
 """
 
+# v3: auto-named categories. One categorisation is current; ids persist across re-clustering
+# (AUTOINCREMENT: a category that died never lends its id to another), a person's rename is
+# kept apart from the automatic name so it survives re-clustering, and Unsorted images are
+# memberships without a category (with a suggested one when close enough).
+_V3 = """
+CREATE TABLE categories (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    parent_id INTEGER REFERENCES categories(id) ON DELETE SET NULL,
+    is_parent INTEGER NOT NULL DEFAULT 0,
+    space TEXT NOT NULL,
+    name TEXT NOT NULL,
+    user_name TEXT,
+    keywords TEXT NOT NULL DEFAULT '[]',
+    confidence REAL NOT NULL DEFAULT 0,
+    size INTEGER NOT NULL DEFAULT 0,
+    centroid BLOB,
+    join_threshold REAL,
+    representatives TEXT NOT NULL DEFAULT '[]',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX categories_parent ON categories(parent_id);
+CREATE TABLE memberships (
+    image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+    category_id INTEGER REFERENCES categories(id) ON DELETE SET NULL,
+    probability REAL NOT NULL DEFAULT 0,
+    suggested_id INTEGER REFERENCES categories(id) ON DELETE SET NULL,
+    suggested_similarity REAL,
+    x REAL,
+    y REAL,
+    assigned_by TEXT NOT NULL DEFAULT 'cluster'
+);
+CREATE INDEX memberships_category ON memberships(category_id);
+CREATE TABLE cluster_runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    space TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    params TEXT NOT NULL,
+    report TEXT NOT NULL
+);
+"""
+
 # Index i holds the script that takes a store from version i to i + 1.
-MIGRATIONS: list[str] = [_V1, _V2]
+MIGRATIONS: list[str] = [_V1, _V2, _V3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -51,7 +51,9 @@ def nested(
     """Groups of sub-groups: (vectors, sub labels, group label of each sub label)."""
     rng = np.random.default_rng(seed)
     tops = directions(rng, groups)
-    parts, truth, group_of = [], [], []
+    parts: list[np.ndarray] = []
+    truth: list[np.ndarray] = []
+    group_of: list[int] = []
     for g in range(groups):
         for _ in range(subs):
             centre = unit(tops[g] + rng.standard_normal(DIM) * 0.09)

@@ -1,0 +1,116 @@
+"""``/categories``: the auto-named category tree, a category's images, renames; ``/map``."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel, Field
+
+from picsift.api.deps import get_state
+from picsift.api.errors import ApiError
+from picsift.api.images import row_dict
+from picsift.api.params import MAX_LIMIT
+from picsift.api.schemas import errors
+from picsift.api.state import AppState
+from picsift.store.categories import UNSORTED, Category, CategoryStore
+
+router = APIRouter(tags=["categories"])
+CategoryId = Annotated[int, Path(ge=0, le=2**63 - 1, description="Category id; 0 = Unsorted.")]
+
+
+class RenameIn(BaseModel):
+    name: str | None = Field(
+        default=None,
+        max_length=200,
+        description="New name; null or empty restores the automatic one.",
+    )
+
+
+def _out(c: Category) -> dict[str, Any]:
+    return asdict(c) | {
+        "covers": [f"/images/{i}/thumbnail?size=256" for i in c.representatives[:4]]
+    }
+
+
+def _tree(store: CategoryStore) -> dict[str, Any]:
+    items = store.all()
+    parents = [_out(c) | {"children": []} for c in items if c.is_parent]
+    by_id = {p["id"]: p for p in parents}
+    top: list[dict[str, Any]] = list(parents)
+    for c in items:
+        if c.is_parent:
+            continue
+        node = _out(c)
+        if c.parent_id in by_id:
+            by_id[c.parent_id]["children"].append(node)
+        else:
+            top.append(node)
+    return {
+        "categories": top,
+        "unsorted": {"id": UNSORTED, "name": "Unsorted", "size": store.unsorted_count()},
+    }
+
+
+@router.get("/categories", responses=errors(401, 503))
+async def list_categories(state: AppState = Depends(get_state)) -> dict[str, Any]:
+    """The category tree: parents with their children, names, keywords, confidence, sizes and
+    cover thumbnails; Unsorted apart."""
+    return await state.pool.run(_tree, CategoryStore(state.store.catalog))
+
+
+def _members(state: AppState, category_id: int, offset: int, limit: int) -> dict[str, Any]:
+    store = CategoryStore(state.store.catalog)
+    if category_id == UNSORTED:
+        head: dict[str, Any] = {"id": UNSORTED, "name": "Unsorted", "size": store.unsorted_count()}
+    else:
+        category = store.get(category_id)
+        if category is None:
+            raise ApiError(404, "not_found", f"no category with id {category_id}")
+        head = _out(category)
+    ids, total = store.member_ids(category_id, offset, limit)
+    rows = state.store.catalog.rows(ids)
+    images = [row_dict(rows[i]) for i in ids if i in rows]
+    children = [_out(c) for c in store.all() if c.parent_id == category_id]
+    return {
+        "category": head,
+        "children": children,
+        "images": images,
+        "total": total,
+        "offset": offset,
+        "limit": limit,
+    }
+
+
+@router.get("/categories/{category_id}", responses=errors(401, 404, 422, 503))
+async def get_category(
+    category_id: CategoryId,
+    offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    state: AppState = Depends(get_state),
+) -> dict[str, Any]:
+    """A category (or Unsorted, id 0) with a page of its images and its subcategories."""
+    return await state.pool.run(_members, state, category_id, offset, limit)
+
+
+def _rename(state: AppState, category_id: int, name: str | None) -> dict[str, Any]:
+    store = CategoryStore(state.store.catalog)
+    if store.get(category_id) is None:
+        raise ApiError(404, "not_found", f"no category with id {category_id}")
+    return _out(store.rename(category_id, name))
+
+
+@router.patch("/categories/{category_id}", responses=errors(401, 404, 422, 503))
+async def rename_category(
+    category_id: CategoryId, body: RenameIn, state: AppState = Depends(get_state)
+) -> dict[str, Any]:
+    """Rename a category; the name survives re-clustering while the category persists."""
+    return await state.pool.run(_rename, state, category_id, body.name)
+
+
+@router.get("/map", responses=errors(401, 503))
+async def library_map(state: AppState = Depends(get_state)) -> dict[str, Any]:
+    """Every categorised image placed in 2-D (computed at clustering time), for a map view."""
+    points = await state.pool.run(CategoryStore(state.store.catalog).projection)
+    return {"points": [{"id": i, "category_id": c, "x": x, "y": y} for i, c, x, y in points]}
