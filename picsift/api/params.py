@@ -42,6 +42,11 @@ class SearchRequest(BaseModel):
     )
     min_width: int | None = Field(default=None, ge=0, le=1_000_000)
     min_height: int | None = Field(default=None, ge=0, le=1_000_000)
+    category: list[int] = Field(
+        default_factory=list,
+        max_length=MAX_FILTER_VALUES,
+        description="Only in these category ids (0 = Unsorted; a parent includes its children).",
+    )
     weights: dict[str, float] | str | None = Field(
         default=None,
         description='Channel weights: {"clip": 1, "words": 0.5} or "clip:1,words:0.5".',
@@ -62,6 +67,7 @@ def search_query(
     before: str | None = Query(None, max_length=_DATE_CHARS),
     min_width: int | None = Query(None, ge=0, le=1_000_000),
     min_height: int | None = Query(None, ge=0, le=1_000_000),
+    category: list[int] = Query([], description="Category id, 0 = Unsorted (repeatable)."),
     weights: str | None = Query(None, max_length=200, description="e.g. clip:1,caption:1"),
     cutoff: float | None = Query(None, ge=0.0, lt=1.0),
     sources: str | None = Query(None, max_length=50, description="e.g. model,user"),
@@ -77,6 +83,7 @@ def search_query(
         "before": before,
         "min_width": min_width,
         "min_height": min_height,
+        "category": category,
         "weights": weights,
         "cutoff": cutoff,
         "sources": sources,
@@ -124,6 +131,7 @@ def to_options(request: SearchRequest) -> SearchOptions:
         before=request.before or None,
         min_width=request.min_width,
         min_height=request.min_height,
+        categories=tuple(request.category),
     )
     options = SearchOptions(
         limit=request.limit,

@@ -48,3 +48,15 @@ def test_category_errors(client: TestClient) -> None:
     assert client.patch("/categories/999", json={"name": "x"}).status_code == 404
     assert client.get("/categories/-1").status_code == 422
     assert client.patch("/categories/1", json={"name": "x" * 201}).status_code == 422
+
+
+def test_search_filters_by_category(settings: Settings, make_client) -> None:
+    _cluster(settings)
+    client = make_client()
+    first = client.get("/categories").json()["categories"][0]
+    hits = client.get("/search", params={"q": "red", "category": first["id"], "cutoff": 0}).json()
+    member_ids = {
+        img["id"]
+        for img in client.get(f"/categories/{first['id']}", params={"limit": 200}).json()["images"]
+    }
+    assert hits["hits"] and {h["id"] for h in hits["hits"]} <= member_ids
