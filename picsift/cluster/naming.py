@@ -11,7 +11,9 @@ Combination (weights let a caller mute a source, e.g. ``clip=0`` for a random-we
 1. Agreement: the first of CLIP's top labels whose head word (its last word, English noun
    phrases end in their noun) is among the words of the top caption terms names the
    category: a clean vocabulary phrase confirmed by the captions. Confidence is the
-   noisy-OR of both weighted confidences, ``1 - (1 - wc*cc) * (1 - wt*ct)``.
+   noisy-OR of both weighted confidences, ``1 - (1 - wc*cc) * (1 - wt*ct)``, where ``cc``
+   is that label's margin over the best other label (0 unless it is CLIP's first choice)
+   and ``ct`` the confidence of the best caption term containing the head word.
 2. Otherwise the source with the higher weighted confidence names it (captions on a tie:
    they describe this very library); confidence is that weighted score, clipped to [0, 1].
 

@@ -222,9 +222,11 @@ def test_general_vocabulary_is_large_clean_and_covers_the_basics() -> None:
         assert must in labels
 
 
-def test_label_bank_is_a_plain_value() -> None:
+def test_label_bank_is_a_plain_value_and_must_match_the_space() -> None:
     bank = LabelBank("m", ("a",), np.ones((1, 2), np.float32))
     assert score_labels(bank, np.zeros((0, 2), np.float32)) == []
+    with pytest.raises(ValueError, match="2-d but the categories are 3-d"):
+        score_labels(bank, np.ones((1, 3), np.float32))
 
 
 def test_name_clustering_names_leaves_and_parents_uniquely() -> None:
