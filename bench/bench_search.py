@@ -102,7 +102,9 @@ def index_level(sizes: list[int], nq: int, centres: np.ndarray) -> list[dict[str
     return rows
 
 
-def end_to_end(n: int, nq: int, centres: np.ndarray, work: Path) -> dict[str, Any]:
+def end_to_end(
+    n: int, nq: int, centres: np.ndarray, work: Path, with_http: bool = True
+) -> dict[str, Any]:
     from picsift.config import Settings
     from picsift.models.presets import ModelSpec, Preset, PresetCatalog
     from picsift.models.provider import ModelProvider
@@ -160,13 +162,70 @@ def end_to_end(n: int, nq: int, centres: np.ndarray, work: Path) -> dict[str, An
             t = time.perf_counter()
             embedder.embed_texts([q])
             embed.append((time.perf_counter() - t) * 1000)
+    http = over_http(settings, work, queries) if with_http else None
     return {
         "size": n,
         "queries": nq,
         "p50_ms": round(statistics.median(times), 1),
         "p99_ms": round(pct(times, 99), 1),
         "text_tower_p50_ms": round(statistics.median(embed), 1),
+        "http": http,
     }
+
+
+def over_http(settings: Any, work: Path, queries: list[str]) -> dict[str, Any]:
+    """The same store served by ``picsift serve`` on loopback; sequential GET /search calls.
+
+    The random-weight CLIP is registered as a user preset (``HOME/presets.toml``), the way a
+    user adds a model, so the server loads it through the normal code path.
+    """
+    import socket
+    import subprocess
+    import sys
+
+    import httpx
+
+    (settings.home / "presets.toml").write_text(
+        f'[models.bench-clip]\nkind = "embedder"\nbackend = "open_clip"\n'
+        f'repo = "laion/CLIP-ViT-B-32-laion2B-s34B-b79K"\npath = "{work / "clip"}"\n'
+        '[presets.bench]\nembedder = "bench-clip"\ncaptioner = "florence-2-base"\n'
+    )
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {
+        **os.environ,
+        "PICSIFT_HOME": str(settings.home),
+        "PICSIFT_PRELOAD_MODELS": "0",
+        "PICSIFT_PRESET": "bench",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "picsift", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        with httpx.Client(base_url=base, timeout=60) as client:
+            while time.monotonic() < deadline:
+                try:
+                    if client.get("/health").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.5)
+            params = {"limit": 20, "weights": "clip:1,words:0.5"}
+            client.get("/search", params={"q": "warm up", **params}).raise_for_status()
+            times = []
+            for q in queries:
+                t = time.perf_counter()
+                client.get("/search", params={"q": q, **params}).raise_for_status()
+                times.append((time.perf_counter() - t) * 1000)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return {"p50_ms": round(statistics.median(times), 1), "p99_ms": round(pct(times, 99), 1)}
 
 
 def main() -> None:
@@ -174,6 +233,7 @@ def main() -> None:
     ap.add_argument("--sizes", default="10000,100000,1000000")
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--e2e-size", type=int, default=100_000)
+    ap.add_argument("--no-http", action="store_true", help="Skip the HTTP measurement.")
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "search.json")
     args = ap.parse_args()
     faiss.omp_set_num_threads(os.cpu_count() or 1)
@@ -182,7 +242,9 @@ def main() -> None:
     result["index"] = index_level([int(s) for s in args.sizes.split(",")], args.queries, centres)
     if args.e2e_size:
         with tempfile.TemporaryDirectory() as tmp:
-            result["in_process"] = end_to_end(args.e2e_size, args.queries, centres, Path(tmp))
+            result["in_process"] = end_to_end(
+                args.e2e_size, args.queries, centres, Path(tmp), not args.no_http
+            )
             print(result["in_process"], flush=True)
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -79,3 +79,17 @@ def test_demo_runs_offline_on_the_sample_photos() -> None:
     assert "tiny" in result.stderr and "meaningless" in result.stderr
     assert "indexed 20 sample photos" in result.stdout
     assert "search:" in result.stdout
+
+
+@pytest.mark.usefixtures("tiny_env")
+def test_cluster_the_sample_photos_with_the_tiny_preset(photos: Path) -> None:
+    assert _invoke("index", str(photos), "-m", "tiny").exit_code == 0
+    result = _invoke("cluster", "-m", "tiny", "--min-size", "2", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["images"] == 20 and report["categories"] + report["unsorted"] >= 1
+    listing = json.loads(_invoke("categories", "--json").stdout)
+    sizes = sum(c["size"] for c in listing["categories"] if not c["is_parent"])
+    assert sizes + listing["unsorted"] == 20
+    again = json.loads(_invoke("cluster", "-m", "tiny", "--min-size", "2", "--json").stdout)
+    assert again["born"] == [] and again["died"] == []  # same data, same ids

@@ -172,6 +172,18 @@ class CategoryStore:
         )
         return [int(r[0]) for r in rows], total
 
+    def suggestions(self, ids: Sequence[int]) -> dict[int, tuple[int, float]]:
+        """For Unsorted images: the category they are closest to, and how close (cosine)."""
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self._catalog._read(
+            "SELECT image_id, suggested_id, suggested_similarity FROM memberships "
+            f"WHERE image_id IN ({marks}) AND category_id IS NULL AND suggested_id IS NOT NULL",
+            list(ids),
+        )
+        return {int(i): (int(c), float(s)) for i, c, s in rows}
+
     def projection(self) -> list[tuple[int, int | None, float, float]]:
         """(image id, category id, x, y) of every placed image, for a map view."""
         rows = self._catalog._read(

@@ -72,6 +72,12 @@ def _members(state: AppState, category_id: int, offset: int, limit: int) -> dict
     ids, total = store.member_ids(category_id, offset, limit)
     rows = state.store.catalog.rows(ids)
     images = [row_dict(rows[i]) for i in ids if i in rows]
+    if category_id == UNSORTED:  # where each one would most likely belong
+        hints = store.suggestions(ids)
+        for image in images:
+            if image["id"] in hints:
+                cid, similarity = hints[image["id"]]
+                image["suggested_category"] = {"id": cid, "similarity": round(similarity, 4)}
     children = [_out(c) for c in store.all() if c.parent_id == category_id]
     return {
         "category": head,
