@@ -7,9 +7,11 @@ random centres in 512-d); queries come from the same distribution and are not in
    k=10 query, and recall@10 of HNSW against exact search (the ratio flat/HNSW p50 is the
    speed-up).
 2. End to end in process at ``--e2e-size``: a store with that many rows (synthetic captions
-   for the words channel), the default CLIP architecture's *text tower at random weights*
-   (same compute as the real one) embedding each query, then ``SearchService.search``
-   (CLIP + words channels, fusion, rows, near-duplicate check); p50/p99 per query.
+   for the words channel: 12 words drawn with Zipf frequencies from the shipped vocabulary's
+   words, as real caption text is distributed), the default CLIP architecture's *text tower
+   at random weights* (same compute as the real one) embedding each query, then
+   ``SearchService.search`` (CLIP + words channels, fusion, rows, near-duplicate check);
+   p50/p99 per query. 3. The same store over HTTP (``picsift serve`` on loopback).
 
 Run: ``.venv/bin/python bench/bench_search.py [--sizes 10000,100000,1000000] [--e2e-size 100000]``
 """
@@ -33,11 +35,24 @@ from picsift.store.vectors import IndexStamp, VectorIndex
 
 REPO = Path(__file__).resolve().parent.parent
 DIM = 512
-WORDS = (
-    "red blue green black white dress shirt shoes hat skirt pants jacket coat sneakers boots "
-    "hanger bed floor table wall wooden striped plaid logo print cotton denim leather summer "
-    "winter sleeve collar pocket button zipper hood lace"
-).split()
+
+
+def caption_words(seed: int = 7) -> tuple[list[str], np.ndarray]:
+    """A caption vocabulary with Zipf frequencies, like real text: the words of the shipped
+    label vocabulary, in a fixed random order, with p(rank r) proportional to 1 / r."""
+    text = (REPO / "data" / "vocabularies" / "general.txt").read_text()
+    words = sorted(
+        {
+            w
+            for line in text.splitlines()
+            if not line.startswith("#")
+            for w in line.lower().split()
+            if w.isalpha() and len(w) > 2
+        }
+    )
+    np.random.default_rng(seed).shuffle(words)
+    weights = 1.0 / np.arange(1, len(words) + 1)
+    return words, weights / weights.sum()
 
 
 def clustered(n: int, seed: int, centres: np.ndarray, chunk: int = 200_000) -> np.ndarray:
@@ -118,6 +133,7 @@ def end_to_end(
     preset = Preset("bench", clip, base.captioner, base.text_embedder, meaningless=True)
     settings = Settings(home=work / "home")
     rng = np.random.default_rng(5)
+    words, freq = caption_words()
     data = clustered(n, 2, centres)
     with Store(settings.home) as store:
         cat = store.catalog
@@ -125,7 +141,7 @@ def end_to_end(
         cat.bind_model("image", clip.model_id, DIM)
         batch = []
         for i in range(n):
-            caption = " ".join(rng.choice(WORDS, 8))
+            caption = " ".join(rng.choice(words, 12, p=freq))
             batch.append(
                 Analysis(
                     f"/lib/{i // 1000}/img{i}.jpg",
@@ -150,7 +166,7 @@ def end_to_end(
         service = SearchService(store, ModelProvider(settings, preset), settings)
         opts = SearchOptions(limit=20, weights={"clip": 1.0, "words": 0.5})
         service.search("warm up", opts)
-        queries = [" ".join(rng.choice(WORDS, 3)) + f" {i}" for i in range(nq)]
+        queries = [" ".join(rng.choice(words, 3, p=freq)) for _ in range(nq)]
         times = []
         for q in queries:
             t = time.perf_counter()

@@ -96,7 +96,7 @@ def words(
     store: Store,
     positive: str,
     negative: str,
-    condition: str,
+    condition: str | None,
     params: list[object],
     k: int,
     sources: tuple[str, ...] = SOURCES,
@@ -125,7 +125,7 @@ def coverage(store: Store, text: str, ids: list[int], sources: tuple[str, ...]) 
         return []
     catalog = store.catalog
     columns = " ".join(c for s in sources for c in _SOURCE_COLUMNS[s])
-    total = max(1, catalog.counts()["ok"])
+    total = max(1, catalog.analysed_count())
     matched = {i: 0.0 for i in ids}
     whole = 0.0
     for word in set(content_words(text)):

@@ -133,7 +133,7 @@ class SearchService:
                     self._store,
                     query.positive_text,
                     query.negative_text,
-                    condition,
+                    condition if options.filters.active else None,
                     params,
                     depth,
                     options.sources,

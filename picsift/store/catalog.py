@@ -94,6 +94,7 @@ class Catalog:
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the catalog {db_path}: {exc}") from exc
         self._lock = threading.RLock()
+        self._analysed: tuple[int, int] | None = None
         migrate(self._conn, str(db_path))
 
     def close(self) -> None:
@@ -184,6 +185,13 @@ class Catalog:
     def errors(self) -> list[ImageRow]:
         return self._rows(f"SELECT {_ROW_COLUMNS} FROM images WHERE status = 'error' ORDER BY path")
 
+    def analysed_count(self) -> int:
+        """Images with results, cached per generation (searches ask for it on every query)."""
+        generation = self.generation()
+        if self._analysed is None or self._analysed[0] != generation:
+            self._analysed = (generation, self.counts()["ok"])
+        return self._analysed[1]
+
     def counts(self) -> dict[str, int]:
         out = {"ok": 0, "error": 0, "pending": 0}
         for status, n in self._read("SELECT status, count(*) FROM images GROUP BY status"):
@@ -219,9 +227,22 @@ class Catalog:
         return np.fromiter((r[0] for r in rows), dtype=np.int64)
 
     def match_text(
-        self, match: str, condition: str, params: Sequence[object], limit: int
+        self, match: str, condition: str | None, params: Sequence[object], limit: int
     ) -> list[tuple[int, float]]:
-        """BM25 over caption, user caption, tags and path words (higher score = better)."""
+        """BM25 over caption, user caption, tags and path words (higher score = better).
+
+        Without a ``condition`` the join on ``images`` is skipped (a third of the cost on a
+        large library) and rows that are not analysed images are dropped afterwards.
+        """
+        if condition is None:
+            sql = """SELECT f.rowid, -bm25(images_fts, 1.0, 1.0, 1.0, 0.5) AS score
+                     FROM images_fts f WHERE images_fts MATCH ? ORDER BY score DESC LIMIT ?"""
+            try:
+                found = self._read(sql, [match, limit + 50]).fetchall()
+            except sqlite3.OperationalError as exc:
+                raise StoreError(f"text search failed for {match!r}: {exc}") from exc
+            ok = self.ok_ids([int(r[0]) for r in found])
+            return [(int(i), float(s)) for i, s in found if int(i) in ok][:limit]
         sql = f"""SELECT f.rowid, -bm25(images_fts, 1.0, 1.0, 1.0, 0.5) AS score
                   FROM images_fts f JOIN images i ON i.id = f.rowid
                   WHERE images_fts MATCH ? AND {condition}
@@ -242,6 +263,13 @@ class Catalog:
             f"SELECT rowid FROM images_fts WHERE images_fts MATCH ? AND rowid IN ({marks})",
             [f"{{{columns}}} : {quoted}", *ids],
         )
+        return {int(r[0]) for r in rows}
+
+    def ok_ids(self, ids: Sequence[int]) -> set[int]:
+        if not ids:
+            return set()
+        marks = ",".join("?" * len(ids))
+        rows = self._read(f"SELECT id FROM images WHERE status = 'ok' AND id IN ({marks})", ids)
         return {int(r[0]) for r in rows}
 
     def document_frequency(self, word: str) -> int:

@@ -72,6 +72,10 @@ class Store:
         from its file or rebuilt from the catalog."""
         with self._index_lock:
             cached = self._indexes.get(space)
+            # Every change to a space's vectors bumps the generation: while it is unchanged
+            # the cached index is current, and the full stamp (a count) need not be read.
+            if cached is not None and cached.stamp.generation == self.catalog.generation():
+                return cached
             expected = current_stamp(self.catalog, space, self.approximate_above)
             if cached is not None and cached.stamp == expected:
                 return cached
