@@ -102,16 +102,31 @@ def words(
     sources: tuple[str, ...] = SOURCES,
     coverage_power: float = 2.0,
 ) -> ChannelHits:
-    expr = match_expression(positive, negative, sources)
+    catalog = store.catalog
+    total = max(1, catalog.analysed_count())
+    frequencies = {w: catalog.document_frequency(w) for w in set(content_words(positive))}
+    # Words in more than half the images have zero IDF in FTS5's BM25: they change no score,
+    # only how many rows get scored (the cost of a search). Leave them out of the match, but
+    # keep the rarest word so a query of common words still finds something.
+    rare = [w for w, df in frequencies.items() if df <= total / 2]
+    if not rare and frequencies:
+        rare = [min(frequencies, key=lambda w: (frequencies[w], w))]
+    expr = match_expression(" ".join(rare), negative, sources)
     if expr is None:
         return ChannelHits("words", [], [])
-    found = store.catalog.match_text(expr, condition, params, k)
+    found = catalog.match_text(expr, condition, params, k)
     ids = [i for i, _ in found]
-    strengths = [c**coverage_power for c in coverage(store, positive, ids, sources)]
-    return ChannelHits("words", ids, [s for _, s in found], strengths)
+    shares = coverage(store, frequencies, total, ids, sources)
+    return ChannelHits("words", ids, [s for _, s in found], [c**coverage_power for c in shares])
 
 
-def coverage(store: Store, text: str, ids: list[int], sources: tuple[str, ...]) -> list[float]:
+def coverage(
+    store: Store,
+    frequencies: dict[str, int],
+    total: int,
+    ids: list[int],
+    sources: tuple[str, ...],
+) -> list[float]:
     """Per hit, the IDF-weighted share of the query's content words it contains.
 
     BM25 ranks a document that matches one common word of six above nothing at all; in a
@@ -123,14 +138,12 @@ def coverage(store: Store, text: str, ids: list[int], sources: tuple[str, ...]) 
     """
     if not ids:
         return []
-    catalog = store.catalog
     columns = " ".join(c for s in sources for c in _SOURCE_COLUMNS[s])
-    total = max(1, catalog.analysed_count())
     matched = {i: 0.0 for i in ids}
     whole = 0.0
-    for word in set(content_words(text)):
-        idf = math.log(1.0 + total / (catalog.document_frequency(word) + 0.5))
+    for word, df in frequencies.items():
+        idf = math.log(1.0 + total / (df + 0.5))
         whole += idf
-        for image_id in catalog.matching_ids(word, ids, columns):
+        for image_id in store.catalog.matching_ids(word, ids, columns):
             matched[image_id] += idf
     return [matched[i] / whole if whole else 0.0 for i in ids]
