@@ -10,6 +10,7 @@ from rich.tree import Tree
 
 from picsift.cli.common import (
     HomeOpt,
+    JsonOpt,
     ModelsOpt,
     out,
     preset_for,
@@ -30,7 +31,7 @@ def cluster(
     method: Annotated[str | None, typer.Option(help="HDBSCAN selection: eom or leaf.")] = None,
     home: HomeOpt = None,
     models: ModelsOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Group the library into auto-named categories (ids and renames survive re-clustering)."""
     from picsift.cluster.service import CategoryService
@@ -69,7 +70,7 @@ def cluster(
 def categories(
     tree: Annotated[bool, typer.Option("--tree", help="Show parents and their children.")] = False,
     home: HomeOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """List the categories with names, keywords, sizes and confidence."""
     from dataclasses import asdict

@@ -23,6 +23,7 @@ HomeOpt = Annotated[
     Path | None,
     typer.Option("--home", help="Store directory (default: PICSIFT_HOME or the user data dir)."),
 ]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print as JSON.")]
 ModelsOpt = Annotated[
     str | None, typer.Option("--models", "-m", help="Model preset (see `picsift models list`).")
 ]

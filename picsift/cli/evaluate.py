@@ -9,7 +9,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from picsift.cli.common import HomeOpt, ModelsOpt, err, out, preset_for, settings_for, user_errors
+from picsift.cli.common import (
+    HomeOpt,
+    JsonOpt,
+    ModelsOpt,
+    err,
+    out,
+    preset_for,
+    settings_for,
+    user_errors,
+)
 from picsift.cli.search import ChannelsOpt, WeightsOpt, parse_weights
 from picsift.models.provider import ModelProvider
 
@@ -30,7 +39,7 @@ def retrieval(
     cutoff: Annotated[float, typer.Option(min=0.0, max=0.99)] = 0.0,
     home: HomeOpt = None,
     models: ModelsOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Recall@1/5/10 and MRR for each channel alone and for their fusion."""
     from picsift.eval.retrieval import evaluate, load_queries, to_json
@@ -88,7 +97,7 @@ def clusters(
         Path | None, typer.Option(help="Folder the labelled files are relative to.")
     ] = None,
     home: HomeOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """NMI, ARI, homogeneity, completeness and coverage of the current categories."""
     from picsift.eval.clusters import evaluate_clusters, load_labels

@@ -16,6 +16,7 @@ from picsift.cli.common import (
     EXIT_OK,
     EXIT_PARTIAL,
     HomeOpt,
+    JsonOpt,
     ModelsOpt,
     err,
     out,
@@ -110,7 +111,7 @@ def index(
 
 def status(
     home: HomeOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Counts, models, store size, and whether the vector index matches the catalog."""
     from picsift.store import IMAGE_SPACE, SPACES, Store

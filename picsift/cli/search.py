@@ -11,6 +11,7 @@ import typer
 from picsift.cli.common import (
     EXIT_ERROR,
     HomeOpt,
+    JsonOpt,
     ModelsOpt,
     err,
     out,
@@ -91,7 +92,7 @@ def search(
     explain: Annotated[bool, typer.Option(help="Show each channel's rank and score.")] = False,
     home: HomeOpt = None,
     models: ModelsOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Find images by words (CLIP + caption meaning + caption words, fused) or by example."""
     from picsift.search import Filters, SearchOptions, SearchService
@@ -134,7 +135,7 @@ def similar(
     explain: Annotated[bool, typer.Option(help="Show each channel's rank and score.")] = False,
     home: HomeOpt = None,
     models: ModelsOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Images like an indexed one ("more like this")."""
     from picsift.search import SearchOptions, SearchService

@@ -22,7 +22,7 @@ from picsift.errors import ModelMismatchError, StoreError
 from picsift.store.schema import migrate, register_functions
 
 
-def _now() -> str:
+def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
@@ -292,7 +292,7 @@ class Catalog:
     # -- writes -----------------------------------------------------------------------------
     def add_pending(self, files: Iterable[tuple[str, int, int]]) -> None:
         """Record files to process (path, size, mtime_ns); a changed row goes back to pending."""
-        now = _now()
+        now = now_iso()
         with self.transaction() as conn:
             for path, size, mtime_ns in files:
                 conn.execute(
@@ -310,7 +310,7 @@ class Catalog:
         with self.transaction() as conn:
             conn.execute(
                 "UPDATE images SET size = ?, mtime_ns = ?, updated_at = ? WHERE id = ?",
-                (size, mtime_ns, _now(), image_id),
+                (size, mtime_ns, now_iso(), image_id),
             )
 
     @staticmethod
@@ -360,7 +360,7 @@ class Catalog:
                 row = conn.execute(
                     "UPDATE images SET user_caption = ?, updated_at = ? WHERE path = ? "
                     "AND coalesce(user_caption, '') != ? RETURNING id",
-                    (text, _now(), path, text),
+                    (text, now_iso(), path, text),
                 ).fetchone()
                 if row is not None:
                     changed += 1
@@ -375,7 +375,7 @@ class Catalog:
         """Store one batch of results atomically (a crash loses at most this batch)."""
         if not analyses:
             return
-        now = _now()
+        now = now_iso()
         with self.transaction() as conn:
             for a in analyses:
                 cur = conn.execute(
@@ -409,7 +409,7 @@ class Catalog:
             conn.execute(
                 """UPDATE images SET status = 'error', error = ?, sha256 = coalesce(?, sha256),
                        updated_at = ? WHERE path = ?""",
-                (reason, sha256, _now(), path),
+                (reason, sha256, now_iso(), path),
             )
             conn.execute(
                 "DELETE FROM embeddings WHERE image_id = (SELECT id FROM images WHERE path = ?)",
@@ -424,12 +424,12 @@ class Catalog:
             conn.execute(
                 """UPDATE images SET path = ?, folder = ?, size = ?, mtime_ns = ?,
                        updated_at = ? WHERE id = ?""",
-                (new_path, str(Path(new_path).parent), size, mtime_ns, _now(), source.id),
+                (new_path, str(Path(new_path).parent), size, mtime_ns, now_iso(), source.id),
             )
 
     def copy_result(self, source: ImageRow, path: str, sha256: str) -> None:
         """A byte-identical copy of an analysed file: reuse its results instead of recomputing."""
-        now = _now()
+        now = now_iso()
         with self.transaction() as conn:
             target = conn.execute(
                 """UPDATE images SET sha256 = ?, width = ?, height = ?, format = ?, taken_at = ?,

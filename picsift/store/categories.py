@@ -9,19 +9,14 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 
 from picsift.errors import PicsiftError
-from picsift.store.catalog import Catalog
+from picsift.store.catalog import Catalog, now_iso
 
 UNSORTED = 0  # the id Unsorted goes by in filters and the API
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
@@ -200,7 +195,7 @@ class CategoryStore:
         report: dict[str, object],
     ) -> None:
         """Make a clustering run current in one transaction; renames of kept ids survive."""
-        now = _now()
+        now = now_iso()
         keep = [r.id for r in records]
         with self._catalog.transaction() as conn:
             conn.execute("DELETE FROM memberships")
@@ -298,7 +293,7 @@ class CategoryStore:
         with self._catalog.transaction() as conn:
             row = conn.execute(
                 "UPDATE categories SET user_name = ?, updated_at = ? WHERE id = ? RETURNING id",
-                (cleaned, _now(), category_id),
+                (cleaned, now_iso(), category_id),
             ).fetchone()
         if row is None:
             raise PicsiftError(f"no category with id {category_id}")
