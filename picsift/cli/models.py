@@ -28,9 +28,9 @@ def models_list(home: HomeOpt = None) -> None:
             locate.is_complete(settings.resolved_models_dir / s.folder_name, s)
             for s in (p.embedder, p.captioner)
         )
-        table.add_row(
-            name, p.embedder.repo, p.captioner.repo, "yes" if here else "no", p.description
-        )
+        built = all(s.build for s in (p.embedder, p.captioner))
+        state = "yes" if here else ("built on first use" if built else "no")
+        table.add_row(name, p.embedder.repo, p.captioner.repo, state, p.description)
     out.print(table)
 
 
