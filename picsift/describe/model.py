@@ -1,0 +1,68 @@
+"""Typed, JSON-schema'd description of one image: caption plus cheap, model-free facets.
+
+Facets that could not be computed are ``None`` and named in ``facets_missing`` with a reason,
+so templates and API clients can tell "not computed" from "empty".
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Orientation = Literal["landscape", "portrait", "square"]
+BlurLabel = Literal["sharp", "soft", "blurry"]
+Framing = Literal["close-up", "medium", "wide"]
+
+
+class Colour(BaseModel):
+    """One palette entry: a readable name, its sRGB hex and the share of pixels it covers."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str = Field(description="Simple human name, e.g. 'dark blue'.")
+    hex: str = Field(pattern=r"^#[0-9a-f]{6}$", description="Cluster centre as sRGB hex.")
+    share: float = Field(ge=0.0, le=1.0, description="Fraction of the image's pixels.")
+    css_name: str | None = Field(
+        default=None, description="Nearest CSS/X11 colour name the simple name came from."
+    )
+
+
+class ColourFacet(BaseModel):
+    palette: list[Colour] = Field(description="Dominant colours, largest share first.")
+    brightness: float = Field(ge=0.0, le=1.0, description="Mean CIELAB L* / 100.")
+    contrast: float = Field(ge=0.0, le=1.0, description="Std of L* / 50, clipped to 1.")
+    colourfulness: float = Field(
+        ge=0.0, description="Hasler & Suesstrunk (2003) metric; 0 for grey, >~80 very vivid."
+    )
+
+
+class CompositionFacet(BaseModel):
+    orientation: Orientation
+    aspect_ratio: float = Field(gt=0.0, description="Width / height.")
+    aspect_label: str | None = Field(
+        default=None, description="Common ratio such as '4:3' or '9:16' when close, else null."
+    )
+    subject_position: str = Field(
+        description="Centre of the salient box in a 3x3 grid, e.g. 'top left', 'centre'."
+    )
+    subject_box: tuple[float, float, float, float] = Field(
+        description="Salient box (x0, y0, x1, y1), normalised to 0..1."
+    )
+    sharpness: float = Field(ge=0.0, le=1.0, description="Normalised variance of Laplacian.")
+    blur_label: BlurLabel
+    framing: Framing = Field(description="From the salient area share.")
+
+
+class Description(BaseModel):
+    """Everything known about one image; each facet may be missing."""
+
+    caption: str | None = None
+    colours: ColourFacet | None = None
+    composition: CompositionFacet | None = None
+    tags: list[str] = Field(default_factory=list)
+    text: str | None = Field(default=None, description="Text read in the image (OCR).")
+    objects: list[Any] = Field(default_factory=list)
+    facets_missing: dict[str, str] = Field(
+        default_factory=dict, description="Facet name -> why it is missing."
+    )
