@@ -66,6 +66,15 @@ class Settings(BaseSettings):
         description="Drop hits scoring below cutoff x the query's best in every channel "
         "(0 keeps all).",
     )
+    describe_facets: list[str] = Field(
+        default=["caption", "colours", "composition"],
+        description="What a description holds by default (caption, colours, composition).",
+    )
+    describe_template: str = Field(
+        default="paragraph",
+        description="How a description reads by default: a template in data/templates or "
+        "HOME/templates (paragraph, alt, tags, seo, markdown, json).",
+    )
     auto_cluster: bool = Field(
         default=False,
         description="Re-cluster after every index run that added images (once categories exist);"

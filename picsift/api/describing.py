@@ -13,7 +13,14 @@ class Describer:
         self._service = DescribeService(models, settings)
         self._settings = settings
 
-    def describe(self, data: bytes, name: str) -> Description:
-        """Caption one upload (``name`` already sanitised); raises ImageError when undecodable."""
+    def describe(
+        self,
+        data: bytes,
+        name: str,
+        facets: list[str] | None = None,
+        template: str | None = None,
+    ) -> Description:
+        """Describe one upload (``name`` already sanitised); raises ImageError when undecodable
+        and TemplateError / PicsiftError for an unknown template or facet."""
         decoded = decode_upload(data, name, self._settings)
-        return self._service.describe_decoded([(name, decoded)])[0]
+        return self._service.describe_decoded([(name, decoded)], facets, template)[0]

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from picsift.api.workers import PoolBusyError
+from picsift.describe.templates import TemplateError
 from picsift.errors import (
     ImageError,
     ModelMismatchError,
@@ -82,6 +83,7 @@ def picsift_error_status(exc: PicsiftError) -> tuple[int, str]:
     table: list[tuple[type[PicsiftError], int, str]] = [
         (QueryError, 422, "invalid_query"),
         (FilterError, 422, "invalid_filter"),
+        (TemplateError, 422, "invalid_template"),
         (StoreLockedError, 409, "store_busy"),
         (ModelMismatchError, 409, "model_mismatch"),
         (StoreError, 503, "store_unavailable"),

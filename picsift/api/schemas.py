@@ -6,7 +6,9 @@ They mirror the dataclasses of the services (``SearchPage``, ``Hit``, ``Descript
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+from picsift.describe.model import Description as RichDescription
 
 
 class ErrorDetail(BaseModel):
@@ -25,14 +27,20 @@ class Health(BaseModel):
     models_loaded: bool
 
 
+FacetsOut = RichDescription  # the whole typed description, published in the OpenAPI schema
+
+
 class DescriptionOut(BaseModel):
-    caption: str
+    caption: str | None
     width: int
     height: int
     format: str
     taken_at: str | None = None
-    captioner: str
+    captioner: str | None
     meaningless: bool
+    template: str | None = None
+    text: str | None = Field(default=None, description="The description rendered by template.")
+    facets: FacetsOut | None = None
 
 
 class ImageOut(BaseModel):

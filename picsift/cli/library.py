@@ -154,8 +154,15 @@ def describe(
     home: HomeOpt = None,
     models: ModelsOpt = None,
     fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    template: Annotated[
+        str | None,
+        typer.Option(help="paragraph, alt, tags, seo, markdown, json, or one of yours."),
+    ] = None,
+    facets: Annotated[
+        str | None, typer.Option(help="What to compute, e.g. caption,colours,composition.")
+    ] = None,
 ) -> None:
-    """Describe images in one paragraph each, without touching the store."""
+    """Describe images (one paragraph each by default), without touching the store."""
     from picsift.describe import DescribeService
 
     if fmt not in ("text", "json"):
@@ -167,14 +174,16 @@ def describe(
         preset = preset_for(settings, models)
         warn_meaningless(preset)
         service = DescribeService(ModelProvider(settings, preset), settings)
-        for d in service.describe_files(images):
+        chosen = [f.strip() for f in facets.split(",") if f.strip()] if facets else None
+        for d in service.describe_files(images, chosen, template):
             failed += d.error is not None
             if fmt == "json":
                 sys.stdout.write(json.dumps(d.to_dict()) + "\n")
             elif d.error:
                 err.print(f"[red]error[/] {d.source}: {d.error}", highlight=False)
             else:
-                out.print(f"[bold]{d.source}[/]\n{d.caption}\n", highlight=False)
+                out.print(f"[bold]{d.source}[/]", highlight=False)
+                sys.stdout.write(f"{d.text}\n\n")
     raise typer.Exit(EXIT_PARTIAL if failed else EXIT_OK)
 
 

@@ -28,7 +28,7 @@ def test_describe_returns_the_caption_and_facts_and_stores_nothing(
 def test_describe_as_text(client: TestClient, indexed: Path) -> None:
     response = client.post("/describe", params={"format": "text"}, files=upload(photo(indexed)))
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/")
-    assert response.text.startswith("a mostly") and response.text.endswith("\n")
+    assert response.text.startswith("A mostly") and response.text.endswith("\n")
     assert client.post("/describe?format=yaml", files=upload(photo(indexed))).status_code == 422
 
 
@@ -118,3 +118,18 @@ def test_streamed_body_without_length_is_cut_at_the_limit(make_client: MakeClien
         "/describe", content=chunks(), headers={"Content-Type": "multipart/form-data; boundary=b"}
     )
     assert response.status_code == 413 and error_code(response) == "too_large"
+
+
+def test_describe_with_template_and_facets(client, photos) -> None:
+    from tests.api.helpers import photo, upload
+
+    files = upload(photo(photos))
+    body = client.post(
+        "/describe", files=files, params={"template": "tags", "facets": "colours,composition"}
+    ).json()
+    assert body["template"] == "tags" and body["caption"] is None and body["text"]
+    assert body["facets"]["colours"]["palette"]
+    text = client.post("/describe", files=files, params={"template": "alt", "format": "text"})
+    assert text.status_code == 200 and len(text.text.strip()) <= 125
+    bad = client.post("/describe", files=files, params={"template": "nope"})
+    assert bad.status_code == 422 and "no such template" in bad.json()["error"]["message"]

@@ -29,9 +29,16 @@ async def describe(
     file: UploadFile = File(..., description="The image."),
     fmt: Literal["json", "text"] = Query("json", alias="format"),
     store: bool = Query(False, description="Also add the image to the library."),
+    template: str | None = Query(
+        None, max_length=64, description="paragraph, alt, tags, seo, markdown, json, or yours."
+    ),
+    facets: str | None = Query(
+        None, max_length=200, description="e.g. caption,colours,composition"
+    ),
     state: AppState = Depends(get_state),
 ) -> Any:
-    """One paragraph describing the image, plus its size and format."""
+    """Describe the image: the chosen facets rendered by the chosen template, plus the facets
+    themselves, its size and format."""
     data, name = await read_upload(file, state.settings.max_upload_bytes)
     meaningless = state.models.preset.meaningless
     if store:
@@ -40,8 +47,9 @@ async def describe(
             return PlainTextResponse(f"{row.caption}\n", status_code=201)
         body = {**row_dict(row), "captioner": row.captioner or "", "meaningless": meaningless}
         return JSONResponse(body, status_code=201, headers={"Location": f"/images/{row.id}"})
-    described = await state.pool.run(state.describer.describe, data, name)
+    chosen = [f.strip() for f in facets.split(",") if f.strip()] if facets else None
+    described = await state.pool.run(state.describer.describe, data, name, chosen, template)
     if fmt == "text":
-        return PlainTextResponse(f"{described.caption}\n")
+        return PlainTextResponse(f"{described.text}\n")
     body = described.to_dict()
     return {key: body[key] for key in DescriptionOut.model_fields}
