@@ -14,6 +14,7 @@ from typing import Any
 
 from picsift.config import Settings
 from picsift.describe.facets import FACETS, compute_facets
+from picsift.describe.ocr import OcrReader
 from picsift.describe.templates import TemplateError, TemplateRenderer
 from picsift.errors import PicsiftError
 from picsift.imaging import DecodedImage
@@ -41,6 +42,10 @@ class Description:
         return asdict(self)
 
 
+# Facets that need a model, computed here rather than by the model-free facet registry.
+MODEL_FACETS = ("caption", "text")
+
+
 class DescribeService:
     def __init__(
         self,
@@ -51,15 +56,16 @@ class DescribeService:
         self._models = models
         self._settings = settings
         self._templates = templates or TemplateRenderer(settings.home / "templates")
+        self._ocr = OcrReader()
 
     def check(self, template: str, facets: Sequence[str]) -> None:
         """Refuse unknown templates and facets before any image is decoded."""
         if self._templates.path_of(template) is None:
             names = ", ".join(self._templates.names())
             raise TemplateError(template, f"no such template; available: {names}")
-        unknown = set(facets) - {"caption", *FACETS}
+        unknown = set(facets) - {*MODEL_FACETS, *FACETS}
         if unknown:
-            known = ", ".join(["caption", *sorted(FACETS)])
+            known = ", ".join([*MODEL_FACETS, *sorted(FACETS)])
             raise PicsiftError(f"unknown facets {sorted(unknown)}; known: {known}")
 
     def describe_files(
@@ -121,7 +127,10 @@ class DescribeService:
         facets: Sequence[str],
         template: str,
     ) -> Description:
-        rich = compute_facets(decoded.image, [f for f in facets if f != "caption"], caption=caption)
+        cheap = [f for f in facets if f not in MODEL_FACETS]
+        rich = compute_facets(decoded.image, cheap, caption=caption)
+        if "text" in facets:
+            rich = rich.model_copy(update={"text": self._ocr.read(decoded.image)})
         return Description(
             source,
             caption,
