@@ -201,7 +201,8 @@ class Indexer:
         t0 = time.perf_counter()
         embedder = self._models.embedder()
         captioner = self._models.captioner()
-        self._store.catalog.bind_model(IMAGE_SPACE, embedder.model_id, embedder.dim)
+        if report.indexed == 0:  # once per run, before the first vectors are written
+            self._store.catalog.bind_model(IMAGE_SPACE, embedder.model_id, embedder.dim)
         images = [item.decoded.image for item in batch if item.decoded is not None]
         vectors = embedder.embed_images(images)
         captions = captioner.caption(images)
