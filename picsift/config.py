@@ -75,6 +75,11 @@ class Settings(BaseSettings):
         description="How a description reads by default: a template in data/templates or "
         "HOME/templates (paragraph, alt, tags, seo, markdown, json).",
     )
+    index_facets: list[str] = Field(
+        default=["colours", "composition"],
+        description="Facets computed for every image at indexing time and made searchable; "
+        "add 'text' to read text in images (OCR, about 0.5 s per image on 2 cores).",
+    )
     auto_cluster: bool = Field(
         default=False,
         description="Re-cluster after every index run that added images (once categories exist);"

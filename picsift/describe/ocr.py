@@ -45,7 +45,9 @@ class OcrReader:
             return self._engine
 
     def lines(self, image: Image.Image) -> list[TextLine]:
-        result, _ = self._get()(np.asarray(image.convert("RGB")))
+        engine = self._get()
+        with self._lock:  # one engine, possibly shared by decode threads: one call at a time
+            result, _ = engine(np.asarray(image.convert("RGB")))
         out = []
         for box, text, score in result or []:
             if float(score) < self._min_confidence or not str(text).strip():

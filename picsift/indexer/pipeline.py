@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from picsift.config import Settings
+from picsift.describe.ocr import OcrReader
 from picsift.errors import ImageError
 from picsift.imaging import DecodedImage, decode_image, read_image_file
 from picsift.indexer.captions import sidecar_caption
+from picsift.indexer.facets import FacetResult, index_facets
 from picsift.indexer.scan import FileStat
 
 
@@ -30,9 +32,10 @@ class Loaded:
     error: str | None
     transient: bool = False
     user_caption: str | None = None
+    facets: FacetResult | None = None
 
 
-def load_one(file: FileStat, settings: Settings) -> Loaded:
+def load_one(file: FileStat, settings: Settings, ocr: OcrReader | None = None) -> Loaded:
     sha: str | None = None
     try:
         data, sha = read_image_file(Path(file.path), max_bytes=settings.max_file_bytes)
@@ -43,10 +46,22 @@ def load_one(file: FileStat, settings: Settings) -> Loaded:
         return Loaded(file, sha, None, exc.reason, exc.transient)
     except Exception as exc:  # a decoder bug must not stop the run
         return Loaded(file, sha, None, f"unexpected decoder failure: {type(exc).__name__}: {exc}")
-    return Loaded(file, sha, decoded, None, user_caption=sidecar_caption(Path(file.path)))
+    return Loaded(
+        file,
+        sha,
+        decoded,
+        None,
+        user_caption=sidecar_caption(Path(file.path)),
+        facets=index_facets(decoded.image, settings.index_facets, ocr),
+    )
 
 
-def load_ahead(files: Iterable[FileStat], settings: Settings, lookahead: int) -> Iterator[Loaded]:
+def load_ahead(
+    files: Iterable[FileStat],
+    settings: Settings,
+    lookahead: int,
+    ocr: OcrReader | None = None,
+) -> Iterator[Loaded]:
     """Yield :class:`Loaded` for each file in order, decoding up to ``lookahead`` ahead."""
     workers = settings.resolved_decode_workers
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="picsift-decode") as pool:
@@ -54,7 +69,7 @@ def load_ahead(files: Iterable[FileStat], settings: Settings, lookahead: int) ->
         source = iter(files)
         try:
             for file in source:
-                queue.append(pool.submit(load_one, file, settings))
+                queue.append(pool.submit(load_one, file, settings, ocr))
                 if len(queue) >= lookahead:
                     yield queue.popleft().result()
             while queue:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Protocol
 
 from picsift.config import Settings
+from picsift.describe.ocr import OcrReader
 from picsift.errors import ModelMismatchError, PicsiftError
 from picsift.indexer.captions import load_captions_file
 from picsift.indexer.pipeline import Loaded, load_ahead
@@ -163,7 +164,8 @@ class Indexer:
         batch: list[Loaded] = []
         by_sha = {r.sha256: r for r in plan.missing.values() if r.sha256 and r.status == "ok"}
         lookahead = max(2 * self._settings.batch_size, 8)
-        for item in load_ahead(plan.todo, self._settings, lookahead):
+        ocr = OcrReader() if "text" in self._settings.index_facets else None
+        for item in load_ahead(plan.todo, self._settings, lookahead, ocr):
             f = item.file
             row = plan.known.get(f.path)
             if item.error is not None or item.decoded is None:
@@ -224,6 +226,9 @@ class Indexer:
                     embedder=embedder.model_id,
                     captioner=captioner.model_id,
                     vectors={IMAGE_SPACE: (embedder.model_id, vector)},
+                    facets=item.facets.json if item.facets else None,
+                    tags=item.facets.tags if item.facets else None,
+                    ocr_text=item.facets.ocr_text if item.facets else None,
                 )
             )
         self._store.catalog.commit_analyses(analyses)

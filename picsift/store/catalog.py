@@ -62,6 +62,9 @@ class Analysis:
     captioner: str
     # space -> (model id, unit vector): "image" always, "caption" when a text model ran
     vectors: dict[str, tuple[str, np.ndarray]]
+    facets: str | None = None  # JSON of the facets computed at indexing time
+    tags: str | None = None  # searchable words derived from the facets
+    ocr_text: str | None = None  # text read in the image
 
 
 class _Rows(list[Any]):
@@ -381,7 +384,8 @@ class Catalog:
                 cur = conn.execute(
                     """UPDATE images SET sha256 = ?, size = ?, mtime_ns = ?, width = ?,
                            height = ?, format = ?, taken_at = ?, caption = ?, status = 'ok',
-                           error = NULL, embedder = ?, captioner = ?, updated_at = ?
+                           error = NULL, embedder = ?, captioner = ?, updated_at = ?,
+                           facets = ?, tags = ?, ocr_text = ?
                        WHERE path = ? RETURNING id""",
                     (
                         a.sha256,
@@ -395,6 +399,9 @@ class Catalog:
                         a.embedder,
                         a.captioner,
                         now,
+                        a.facets,
+                        a.tags,
+                        a.ocr_text,
                         a.path,
                     ),
                 ).fetchone()
@@ -450,6 +457,11 @@ class Catalog:
             ).fetchone()
             if target is None:
                 return
+            conn.execute(
+                """UPDATE images SET (facets, tags, ocr_text) =
+                       (SELECT facets, tags, ocr_text FROM images WHERE id = ?) WHERE id = ?""",
+                (source.id, target[0]),
+            )
             conn.execute(
                 """INSERT OR REPLACE INTO embeddings(image_id, space, model, vector)
                    SELECT ?, space, model, vector FROM embeddings WHERE image_id = ?""",

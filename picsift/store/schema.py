@@ -145,8 +145,32 @@ CREATE TABLE cluster_runs (
 );
 """
 
+# v4: facets computed at indexing time (JSON), words derived from them (colour names, framing,
+# later tags) and text read in the image; both feed the full-text index's ``tags`` column.
+_V4 = """
+ALTER TABLE images ADD COLUMN facets TEXT;
+ALTER TABLE images ADD COLUMN tags TEXT;
+ALTER TABLE images ADD COLUMN ocr_text TEXT;
+DROP TRIGGER images_fts_insert;
+DROP TRIGGER images_fts_update;
+CREATE TRIGGER images_fts_insert AFTER INSERT ON images BEGIN
+    INSERT INTO images_fts(rowid, caption, user_caption, tags, path_words)
+    VALUES (new.id, coalesce(new.caption, ''), coalesce(new.user_caption, ''),
+            trim(coalesce(new.tags, '') || ' ' || coalesce(new.ocr_text, '')),
+            path_words(new.path));
+END;
+CREATE TRIGGER images_fts_update
+AFTER UPDATE OF caption, user_caption, path, tags, ocr_text ON images BEGIN
+    UPDATE images_fts SET caption = coalesce(new.caption, ''),
+        user_caption = coalesce(new.user_caption, ''),
+        tags = trim(coalesce(new.tags, '') || ' ' || coalesce(new.ocr_text, '')),
+        path_words = path_words(new.path)
+    WHERE rowid = new.id;
+END;
+"""
+
 # Index i holds the script that takes a store from version i to i + 1.
-MIGRATIONS: list[str] = [_V1, _V2, _V3]
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
