@@ -6,6 +6,7 @@ from picsift.api.uploads import decode_upload
 from picsift.config import Settings
 from picsift.describe import DescribeService, Description
 from picsift.models.provider import ModelSource
+from picsift.store import ImageRow
 
 
 class Describer:
@@ -24,3 +25,9 @@ class Describer:
         and TemplateError / PicsiftError for an unknown template or facet."""
         decoded = decode_upload(data, name, self._settings)
         return self._service.describe_decoded([(name, decoded)], facets, template)[0]
+
+    def describe_indexed(
+        self, row: ImageRow, facets_json: str | None, template: str
+    ) -> Description:
+        """An indexed image's description from its stored caption and facets."""
+        return self._service.describe_stored(row, facets_json, template)

@@ -14,6 +14,7 @@ from typing import Any
 
 from picsift.config import Settings
 from picsift.describe.facets import FACETS, compute_facets
+from picsift.describe.model import Description as RichDescription
 from picsift.describe.ocr import OcrReader
 from picsift.describe.templates import TemplateError, TemplateRenderer
 from picsift.errors import PicsiftError
@@ -21,6 +22,7 @@ from picsift.imaging import DecodedImage
 from picsift.indexer.pipeline import load_ahead
 from picsift.indexer.scan import FileStat
 from picsift.models.provider import ModelSource
+from picsift.store import ImageRow
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,31 @@ class DescribeService:
             self._assemble(source, d, caption, captioner.model_id, facets, template)
             for (source, d), caption in zip(batch, captions, strict=True)
         ]
+
+    def describe_stored(self, row: ImageRow, facets_json: str | None, template: str) -> Description:
+        """Render an indexed image from what the catalog holds: no image, no model needed.
+
+        People's caption wins over the model's, as it does in search and naming."""
+        self.check(template, [])
+        rich = (
+            RichDescription.model_validate_json(facets_json)
+            if facets_json
+            else RichDescription(caption=None)
+        )
+        rich = rich.model_copy(update={"caption": row.user_caption or row.caption})
+        return Description(
+            row.path,
+            rich.caption,
+            row.width,
+            row.height,
+            row.format,
+            row.taken_at,
+            row.captioner,
+            self._models.preset.meaningless,
+            template=template,
+            text=self._templates.render(template, rich),
+            facets=rich.model_dump(mode="json"),
+        )
 
     def _assemble(
         self,

@@ -268,6 +268,11 @@ class Catalog:
         )
         return {int(r[0]) for r in rows}
 
+    def facets_of(self, image_id: int) -> str | None:
+        """The facets JSON stored at indexing time (None before schema v4 or when off)."""
+        rows = self._read("SELECT facets FROM images WHERE id = ?", (image_id,))
+        return None if not rows or rows[0][0] is None else str(rows[0][0])
+
     def ok_ids(self, ids: Sequence[int]) -> set[int]:
         if not ids:
             return set()

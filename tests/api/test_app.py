@@ -80,6 +80,7 @@ def test_openapi_lists_every_route(client: TestClient) -> None:
         "/images/{image_id}/similar": {"get"},
         "/images/{image_id}/thumbnail": {"get"},
         "/images/{image_id}/file": {"get"},
+        "/images/{image_id}/description": {"get"},
         "/categories": {"get"},
         "/categories/{category_id}": {"get", "patch"},
         "/map": {"get"},

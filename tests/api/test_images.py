@@ -147,3 +147,12 @@ def test_add_image_too_large_is_413(make_client: MakeClient, indexed: Path) -> N
     client = make_client(max_upload_bytes=1000)
     response = client.post("/images", files=upload(photo(indexed)))
     assert response.status_code == 413 and error_code(response) == "too_large"
+
+
+def test_stored_description_renders_without_models(client: TestClient) -> None:
+    body = client.get("/images/1/description", params={"template": "tags"}).json()
+    assert body["template"] == "tags" and body["text"] and body["facets"]["colours"]["palette"]
+    text = client.get("/images/1/description", params={"template": "alt", "format": "text"})
+    assert text.status_code == 200 and 0 < len(text.text.strip()) <= 125
+    assert client.get("/images/999/description").status_code == 404
+    assert client.get("/images/1/description", params={"template": "nope"}).status_code == 422

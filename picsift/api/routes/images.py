@@ -6,13 +6,14 @@ itself always comes from the catalog.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Path, Query, Response, UploadFile
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, PlainTextResponse
 from pydantic import AfterValidator
 
 from picsift.api.deps import get_images, get_pool, get_search, get_state
+from picsift.api.errors import ApiError
 from picsift.api.images import Images, row_dict
 from picsift.api.params import MAX_LIMIT, SearchRequest, to_options
 from picsift.api.schemas import ImageOut, SearchOut, errors
@@ -121,3 +122,28 @@ async def original(
         # Served as what the catalog says it is, never sniffed into HTML, and sandboxed.
         headers={"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"},
     )
+
+
+def _stored_description(state: AppState, image_id: int, template: str) -> dict[str, Any]:
+    row = state.store.catalog.get(image_id)
+    if row is None:
+        raise ApiError(404, "not_found", f"no image with id {image_id}")
+    if row.status != "ok":
+        raise ApiError(409, "not_indexed", f"image {image_id} is not indexed ({row.status})")
+    facets = state.store.catalog.facets_of(image_id)
+    return state.describer.describe_indexed(row, facets, template).to_dict()
+
+
+@router.get("/images/{image_id}/description", responses=errors(401, 404, 409, 422, 503))
+async def stored_description(
+    image_id: ImageId,
+    template: str = Query("paragraph", max_length=64, description="Any template name."),
+    fmt: Literal["json", "text"] = Query("json", alias="format"),
+    state: AppState = Depends(get_state),
+) -> Any:
+    """An indexed image described from its stored caption and facets, through a template (no
+    model runs)."""
+    body = await state.pool.run(_stored_description, state, image_id, template)
+    if fmt == "text":
+        return PlainTextResponse(f"{body['text']}\n")
+    return body
