@@ -234,4 +234,29 @@ def demo(
     )
 
 
-COMMANDS = [index, status, describe, demo]
+def facets(
+    names: Annotated[
+        str | None,
+        typer.Option("--names", help="Facets to compute, e.g. colours,composition,text."),
+    ] = None,
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Recompute the stored facets of every indexed image (no captioner or CLIP needed)."""
+    from picsift.indexer.facets import recompute_facets
+
+    with user_errors():
+        settings = settings_for(home)
+        chosen = [n.strip() for n in names.split(",") if n.strip()] if names else None
+        with Store(settings.home) as store:
+            done, failed = recompute_facets(store, settings, chosen or settings.index_facets)
+    if as_json:
+        out.print_json(json.dumps({"updated": done, "errors": failed}))
+    else:
+        out.print(f"facets recomputed for {done} images; {len(failed)} could not be read")
+        for line in failed:
+            out.print(f"  [red]error[/] {line}", highlight=False)
+    raise typer.Exit(EXIT_PARTIAL if failed else EXIT_OK)
+
+
+COMMANDS = [index, status, describe, demo, facets]

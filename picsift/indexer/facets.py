@@ -13,9 +13,12 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from picsift.describe.facets import compute_facets
+from picsift.config import Settings
+from picsift.describe.facets import FACETS, compute_facets
 from picsift.describe.model import Description
 from picsift.describe.ocr import OcrReader
+from picsift.errors import PicsiftError
+from picsift.store import Store
 
 MIN_COLOUR_SHARE = 0.1  # colours covering less of the image are not worth a search word
 
@@ -52,3 +55,37 @@ def index_facets(
         text = ocr.read(image)
         description = description.model_copy(update={"text": text})
     return FacetResult(description.model_dump_json(), searchable_words(description), text)
+
+
+def recompute_facets(
+    store: Store, settings: Settings, names: Sequence[str]
+) -> tuple[int, list[str]]:
+    """Recompute facets for every indexed image from its file, without the heavy models
+    (OCR only when ``text`` is named). Returns (images updated, files that could not be read).
+    """
+    from picsift.indexer.pipeline import load_ahead
+    from picsift.indexer.scan import FileStat
+
+    unknown = set(names) - {*FACETS, "text"}
+    if unknown:
+        raise PicsiftError(f"unknown facets {sorted(unknown)}; known: {sorted({*FACETS, 'text'})}")
+    rows = store.catalog.analysed_rows()
+    wanted = settings.model_copy(update={"index_facets": list(names)})
+    ocr = OcrReader() if "text" in names else None
+    files = [FileStat(r.path, r.size, r.mtime_ns) for r in rows]
+    ids = {r.path: r.id for r in rows}
+    done, failed = 0, []
+    batch: list[tuple[int, str, str | None, str | None]] = []
+    with store.writer_lock():
+        for item in load_ahead(files, wanted, 2 * settings.batch_size, ocr):
+            if item.facets is None:
+                failed.append(f"{item.file.path}: {item.error or 'no facets'}")
+                continue
+            batch.append(
+                (ids[item.file.path], item.facets.json, item.facets.tags, item.facets.ocr_text)
+            )
+            if len(batch) >= 64:
+                store.catalog.set_facets(batch)
+                done, batch = done + len(batch), []
+        store.catalog.set_facets(batch)
+    return done + len(batch), failed

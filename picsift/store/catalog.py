@@ -268,6 +268,19 @@ class Catalog:
         )
         return {int(r[0]) for r in rows}
 
+    def set_facets(self, items: Sequence[tuple[int, str, str | None, str | None]]) -> None:
+        """Store recomputed facets: (id, facets JSON, searchable words, text in the image)."""
+        if not items:
+            return
+        with self.transaction() as conn:
+            conn.executemany(
+                "UPDATE images SET facets = ?, tags = ?, ocr_text = ?, updated_at = ? WHERE id = ?",
+                [(js, tags, text, now_iso(), image_id) for image_id, js, tags, text in items],
+            )
+
+    def analysed_rows(self) -> list[ImageRow]:
+        return self._rows(f"SELECT {_ROW_COLUMNS} FROM images WHERE status = 'ok' ORDER BY id")
+
     def facets_of(self, image_id: int) -> str | None:
         """The facets JSON stored at indexing time (None before schema v4 or when off)."""
         rows = self._read("SELECT facets FROM images WHERE id = ?", (image_id,))

@@ -52,3 +52,26 @@ def test_without_text_facet_no_ocr_runs(tmp_path: Path) -> None:
         Indexer(store, FakeModels(), settings).run([root])
         rows = store.catalog._read("SELECT tags, ocr_text FROM images")
         assert all(text is None for _, text in rows) and all(tags for tags, _ in rows)
+
+
+def test_facets_can_be_recomputed_without_models(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from picsift.cli import app
+
+    root = tmp_path / "lib"
+    _library(root)
+    settings = Settings(home=tmp_path / "home", index_facets=[])
+    with Store(settings.home) as store:
+        Indexer(store, FakeModels(), settings).run([root])
+        assert all(f is None for (f,) in store.catalog._read("SELECT facets FROM images"))
+    runner = CliRunner()
+    home = ["--home", str(settings.home)]
+    result = runner.invoke(app, ["facets", "--names", "colours,composition", *home, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"updated": 2, "errors": []}
+    with Store(settings.home) as store:
+        rows = store.catalog._read("SELECT facets, tags FROM images")
+        assert all(f and t for f, t in rows)
+    bad = runner.invoke(app, ["facets", "--names", "sparkle", *home])
+    assert bad.exit_code == 2 and "unknown facets" in bad.stderr
