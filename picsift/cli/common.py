@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -53,3 +53,24 @@ def user_errors() -> Iterator[None]:
     except PicsiftError as exc:
         err.print(f"[red]error:[/] {exc}", highlight=False)
         raise typer.Exit(EXIT_ERROR) from None
+
+
+def split_list(value: str | None) -> list[str] | None:
+    """``"a, b,,c"`` -> ``["a", "b", "c"]``; None (option not given) stays None."""
+    if value is None:
+        return None
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+@contextmanager
+def open_search(home: Path | None, models: str | None) -> Iterator[tuple[Settings, Any]]:
+    """Settings and a SearchService over the store, for the commands that search."""
+    from picsift.models.provider import ModelProvider
+    from picsift.search import SearchService
+    from picsift.store import Store
+
+    settings = settings_for(home)
+    preset = preset_for(settings, models)
+    warn_meaningless(preset)
+    with Store(settings.home) as store:
+        yield settings, SearchService(store, ModelProvider(settings, preset), settings)

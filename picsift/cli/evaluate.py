@@ -17,6 +17,7 @@ from picsift.cli.common import (
     out,
     preset_for,
     settings_for,
+    split_list,
     user_errors,
 )
 from picsift.cli.search import ChannelsOpt, WeightsOpt, parse_weights
@@ -50,7 +51,7 @@ def retrieval(
     with user_errors():
         settings = settings_for(home)
         preset = preset_for(settings, models)
-        chosen = [c.strip() for c in (channels or ",".join(CHANNELS)).split(",") if c.strip()]
+        chosen = split_list(channels) or list(CHANNELS)
         fused = parse_weights(weights, None) or settings.search_weights
         items = load_queries(queries)
         with Store(settings.home) as store:
@@ -62,7 +63,7 @@ def retrieval(
                 channels=chosen,
                 fused_weights=fused,
                 root=root,
-                sources=tuple(s.strip() for s in sources.split(",")),
+                sources=tuple(split_list(sources) or ()),
                 cutoff=cutoff,
             )
     text_model = preset.text_embedder.repo if preset.text_embedder else None

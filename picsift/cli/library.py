@@ -22,6 +22,7 @@ from picsift.cli.common import (
     out,
     preset_for,
     settings_for,
+    split_list,
     user_errors,
     warn_meaningless,
 )
@@ -174,8 +175,7 @@ def describe(
         preset = preset_for(settings, models)
         warn_meaningless(preset)
         service = DescribeService(ModelProvider(settings, preset), settings)
-        chosen = [f.strip() for f in facets.split(",") if f.strip()] if facets else None
-        for d in service.describe_files(images, chosen, template):
+        for d in service.describe_files(images, split_list(facets), template):
             failed += d.error is not None
             if fmt == "json":
                 sys.stdout.write(json.dumps(d.to_dict()) + "\n")
@@ -247,7 +247,7 @@ def facets(
 
     with user_errors():
         settings = settings_for(home)
-        chosen = [n.strip() for n in names.split(",") if n.strip()] if names else None
+        chosen = split_list(names)
         with Store(settings.home) as store:
             done, failed = recompute_facets(store, settings, chosen or settings.index_facets)
     if as_json:

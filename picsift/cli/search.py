@@ -14,20 +14,18 @@ from picsift.cli.common import (
     JsonOpt,
     ModelsOpt,
     err,
+    open_search,
     out,
-    preset_for,
-    settings_for,
+    split_list,
     user_errors,
-    warn_meaningless,
 )
 from picsift.errors import PicsiftError
-from picsift.models.provider import ModelProvider
 from picsift.search.service import SearchPage
 
 
 def parse_weights(weights: str | None, channels: str | None) -> dict[str, float] | None:
     if channels:
-        return {c.strip(): 1.0 for c in channels.split(",") if c.strip()}
+        return dict.fromkeys(split_list(channels) or [], 1.0)
     if not weights:
         return None
     out: dict[str, float] = {}
@@ -95,16 +93,12 @@ def search(
     as_json: JsonOpt = False,
 ) -> None:
     """Find images by words (CLIP + caption meaning + caption words, fused) or by example."""
-    from picsift.search import Filters, SearchOptions, SearchService
-    from picsift.store import Store
+    from picsift.search import Filters, SearchOptions
 
     if query is None and image is None:
         err.print("[red]error:[/] give a QUERY, --image PATH, or both")
         raise typer.Exit(EXIT_ERROR)
     with user_errors():
-        settings = settings_for(home)
-        preset = preset_for(settings, models)
-        warn_meaningless(preset)
         filters = Filters(
             folders=tuple(folder or ()),
             formats=tuple(file_format or ()),
@@ -121,8 +115,7 @@ def search(
             weights=parse_weights(weights, channels),
             cutoff=cutoff,
         )
-        with Store(settings.home) as store:
-            service = SearchService(store, ModelProvider(settings, preset), settings)
+        with open_search(home, models) as (_, service):
             examples = [service.load_example(image)] if image is not None else []
             page = service.search(query, options, examples)
     _print_page(page, as_json, explain)
@@ -138,15 +131,10 @@ def similar(
     as_json: JsonOpt = False,
 ) -> None:
     """Images like an indexed one ("more like this")."""
-    from picsift.search import SearchOptions, SearchService
-    from picsift.store import Store
+    from picsift.search import SearchOptions
 
-    with user_errors():
-        settings = settings_for(home)
-        preset = preset_for(settings, models)
-        with Store(settings.home) as store:
-            service = SearchService(store, ModelProvider(settings, preset), settings)
-            page = service.similar(image_id, SearchOptions(limit=limit, offset=offset))
+    with user_errors(), open_search(home, models) as (_, service):
+        page = service.similar(image_id, SearchOptions(limit=limit, offset=offset))
     _print_page(page, as_json, explain)
 
 
