@@ -7,12 +7,17 @@ setting can come from the environment (``PICSIFT_<NAME>``) or be passed explicit
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+from typing import Annotated, Any
 
 from platformdirs import user_data_dir
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# Lists read from the environment as "a,b,c" (JSON lists work too).
+CommaList = Annotated[list[str], NoDecode]
 
 
 def _default_home() -> Path:
@@ -23,6 +28,18 @@ class Settings(BaseSettings):
     """Process-wide configuration; built once at the edge (CLI, API) and passed down."""
 
     model_config = SettingsConfigDict(env_prefix="PICSIFT_", extra="ignore")
+
+    @field_validator(
+        "describe_facets", "index_facets", "tag_vocabularies", "cors_origins", mode="before"
+    )
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
 
     home: Path = Field(default_factory=_default_home, description="Directory holding all state.")
     models_dir: Path | None = Field(
@@ -66,20 +83,28 @@ class Settings(BaseSettings):
         description="Drop hits scoring below cutoff x the query's best in every channel "
         "(0 keeps all).",
     )
-    describe_facets: list[str] = Field(
-        default=["caption", "colours", "composition"],
-        description="What a description holds by default (caption, colours, composition).",
+    describe_facets: CommaList = Field(
+        default=["caption", "colours", "composition", "tags"],
+        description="What a description holds by default; facets: caption, colours, "
+        "composition, tags, text (OCR), objects (Florence-2 only).",
     )
     describe_template: str = Field(
         default="paragraph",
         description="How a description reads by default: a template in data/templates or "
         "HOME/templates (paragraph, alt, tags, seo, markdown, json).",
     )
-    index_facets: list[str] = Field(
-        default=["colours", "composition"],
+    index_facets: CommaList = Field(
+        default=["colours", "composition", "tags"],
         description="Facets computed for every image at indexing time and made searchable; "
-        "add 'text' to read text in images (OCR, about 0.5 s per image on 2 cores).",
+        "add 'text' to read text in images (OCR, about 0.5 s per image on 2 cores) and "
+        "'objects' for object boxes (Florence-2; about as slow as captioning).",
     )
+    tag_vocabularies: CommaList = Field(
+        default=[],
+        description="Vocabularies (file names without .txt in data/vocabularies or "
+        "HOME/vocabularies) that tags come from; empty = every one not marked 'tagging = off'.",
+    )
+    max_tags: int = Field(default=10, ge=0, le=100, description="Tags kept per image.")
     auto_cluster: bool = Field(
         default=False,
         description="Re-cluster after every index run that added images (once categories exist);"
@@ -118,7 +143,7 @@ class Settings(BaseSettings):
         description="API: when set (non-empty), every route but /health needs the header "
         "X-API-Key with this value.",
     )
-    cors_origins: list[str] = Field(
+    cors_origins: CommaList = Field(
         default=[],
         description='API: browser origins allowed by CORS (JSON list, e.g. ["http://x:3000"]); '
         "empty: no CORS headers.",

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image
 
-from picsift.models.base import CaptionerBase, EmbedderBase, TextEmbedderBase
+from picsift.models.base import CaptionerBase, Detection, EmbedderBase, TextEmbedderBase
 from picsift.models.presets import ModelSpec, Preset
 
 _COLOURS = {
@@ -82,6 +82,25 @@ class FakeCaptioner(CaptionerBase):
         return output
 
 
+class FakeDetectingCaptioner(FakeCaptioner):
+    """Also detects objects, like Florence-2: one box around the pixels that are not white."""
+
+    can_detect = True
+
+    def detect_objects(self, images: Sequence[Image.Image]) -> list[list[Detection]]:
+        out = []
+        for image in images:
+            grey = np.asarray(image.convert("L"), dtype=np.float32)
+            ys, xs = np.nonzero(grey < 200)
+            if len(xs) == 0:
+                out.append([])
+                continue
+            h, w = grey.shape
+            box = (xs.min() / w, ys.min() / h, (xs.max() + 1) / w, (ys.max() + 1) / h)
+            out.append([Detection("square", tuple(float(v) for v in box))])  # type: ignore[arg-type]
+        return out
+
+
 def fake_preset(name: str = "fake", embedder_repo: str = "test/fake-embedder") -> Preset:
     return Preset(
         name=name,
@@ -95,11 +114,11 @@ def fake_preset(name: str = "fake", embedder_repo: str = "test/fake-embedder") -
 class FakeModels:
     """A ModelSource holding fakes; counts loads like a provider would."""
 
-    def __init__(self, preset: Preset | None = None) -> None:
+    def __init__(self, preset: Preset | None = None, *, detector: bool = False) -> None:
         self._preset = preset or fake_preset()
         self._embedder = FakeEmbedder()
         self._embedder.model_id = self._preset.embedder.model_id
-        self._captioner = FakeCaptioner()
+        self._captioner = FakeDetectingCaptioner() if detector else FakeCaptioner()
         self._text = FakeTextEmbedder()
         self._text.model_id = (
             self._preset.text_embedder.model_id if self._preset.text_embedder else ""

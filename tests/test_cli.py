@@ -93,3 +93,41 @@ def test_cluster_the_sample_photos_with_the_tiny_preset(photos: Path) -> None:
     assert sizes + listing["unsorted"] == 20
     again = json.loads(_invoke("cluster", "-m", "tiny", "--min-size", "2", "--json").stdout)
     assert again["born"] == [] and again["died"] == []  # same data, same ids
+
+
+@pytest.mark.usefixtures("tiny_env")
+def test_describe_reshapes_by_template_and_facets_live_and_stored(
+    photos: Path, tmp_path: Path
+) -> None:
+    photo = str(sorted(photos.glob("*.jpg"))[0])
+    live = _invoke(
+        "describe", photo, "-m", "tiny", "--template", "json", "--facets", "colours,tags"
+    )
+    assert live.exit_code == 0, live.output
+    facets = json.loads(live.stdout.split("\n", 1)[1])
+    assert facets["caption"] is None and facets["colours"]["palette"]  # no caption asked
+    assert facets["composition"] is None and isinstance(facets["tags"], list)
+    alt = _invoke("describe", photo, "-m", "tiny", "--template", "alt")
+    assert len(alt.stdout.splitlines()[1]) <= 125
+
+    assert _invoke("index", str(photos), "-m", "tiny").exit_code == 0
+    stray = tmp_path / "stray.jpg"
+    stray.write_bytes(Path(photo).read_bytes())
+    stored = _invoke(
+        "describe",
+        "--stored",
+        photo,
+        str(stray),
+        "-m",
+        "tiny",
+        "--template",
+        "json",
+        "--format",
+        "json",
+    )
+    assert stored.exit_code == 1  # one path is not indexed
+    first, second = (json.loads(line) for line in stored.stdout.splitlines())
+    rendered = json.loads(first["text"])
+    assert rendered["colours"]["palette"] and rendered["composition"]["orientation"]
+    assert first["facets"]["tags"] == rendered["tags"]
+    assert "not in the store" in second["error"]

@@ -14,6 +14,9 @@ class Describer:
         self._service = DescribeService(models, settings)
         self._settings = settings
 
+    def warm(self) -> None:
+        self._service.warm()
+
     def describe(
         self,
         data: bytes,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated
 
@@ -160,29 +161,43 @@ def describe(
         typer.Option(help="paragraph, alt, tags, seo, markdown, json, or one of yours."),
     ] = None,
     facets: Annotated[
-        str | None, typer.Option(help="What to compute, e.g. caption,colours,composition.")
+        str | None,
+        typer.Option(help="What to compute: caption,colours,composition,tags,text,objects."),
     ] = None,
+    stored: Annotated[
+        bool,
+        typer.Option(
+            "--stored",
+            help="Render indexed images from what the store holds (no model runs; --facets "
+            "does not apply).",
+        ),
+    ] = False,
 ) -> None:
-    """Describe images (one paragraph each by default), without touching the store."""
+    """Describe images (one paragraph each by default), without changing the store."""
     from picsift.describe import DescribeService
 
     if fmt not in ("text", "json"):
         err.print(f"[red]error:[/] --format must be 'text' or 'json', not '{fmt}'")
         raise typer.Exit(EXIT_ERROR)
     failed = 0
-    with user_errors():
+    with user_errors(), ExitStack() as stack:
         settings = settings_for(home)
         preset = preset_for(settings, models)
-        warn_meaningless(preset)
         service = DescribeService(ModelProvider(settings, preset), settings)
-        for d in service.describe_files(images, split_list(facets), template):
+        if stored:
+            store = stack.enter_context(Store(settings.home))
+            described = service.describe_paths_stored(store, images, template)
+        else:
+            warn_meaningless(preset)
+            described = service.describe_files(images, split_list(facets), template)
+        for d in described:
             failed += d.error is not None
             if fmt == "json":
                 sys.stdout.write(json.dumps(d.to_dict()) + "\n")
             elif d.error:
                 err.print(f"[red]error[/] {d.source}: {d.error}", highlight=False)
             else:
-                out.print(f"[bold]{d.source}[/]", highlight=False)
+                out.print(f"[bold]{d.source}[/]", highlight=False, soft_wrap=True)
                 sys.stdout.write(f"{d.text}\n\n")
     raise typer.Exit(EXIT_PARTIAL if failed else EXIT_OK)
 
@@ -237,23 +252,37 @@ def demo(
 def facets(
     names: Annotated[
         str | None,
-        typer.Option("--names", help="Facets to compute, e.g. colours,composition,text."),
+        typer.Option(
+            "--names", help="Facets to recompute, e.g. colours,composition,text,tags,objects."
+        ),
     ] = None,
     home: HomeOpt = None,
+    models: ModelsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Recompute the stored facets of every indexed image (no captioner or CLIP needed)."""
-    from picsift.indexer.facets import recompute_facets
+    """Recompute stored facets (default: PICSIFT_INDEX_FACETS) and keep the others as stored.
+
+    Colours and composition need only the files; tags need CLIP's text tower and the stored
+    vectors (run this after adding a vocabulary); objects need the detector.
+    """
+    from picsift.indexer.refacet import recompute_facets
 
     with user_errors():
         settings = settings_for(home)
-        chosen = split_list(names)
+        chosen = split_list(names) or list(settings.index_facets)
+        provider = None
+        if {"tags", "objects"} & set(chosen):
+            preset = preset_for(settings, models)
+            warn_meaningless(preset)
+            provider = ModelProvider(settings, preset)
         with Store(settings.home) as store:
-            done, failed = recompute_facets(store, settings, chosen or settings.index_facets)
+            done, failed = recompute_facets(store, settings, chosen, provider)
     if as_json:
-        out.print_json(json.dumps({"updated": done, "errors": failed}))
+        out.print_json(json.dumps({"updated": done, "facets": chosen, "errors": failed}))
     else:
-        out.print(f"facets recomputed for {done} images; {len(failed)} could not be read")
+        out.print(
+            f"{', '.join(chosen)} recomputed for {done} images; {len(failed)} could not be read"
+        )
         for line in failed:
             out.print(f"  [red]error[/] {line}", highlight=False)
     raise typer.Exit(EXIT_PARTIAL if failed else EXIT_OK)

@@ -8,8 +8,6 @@ is one, else the model's).
 
 from __future__ import annotations
 
-import hashlib
-import os
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -21,7 +19,7 @@ from picsift.cluster.naming import CategoryName, name_clustering
 from picsift.cluster.params import ClusterParams
 from picsift.cluster.result import NOISE, Clustering
 from picsift.cluster.stability import assign_new_points, match_clusters
-from picsift.cluster.zeroshot import LabelBank, embed_labels, load_vocabulary
+from picsift.cluster.zeroshot import LabelBank, LabelBanks, load_vocabulary
 from picsift.config import Settings
 from picsift.errors import PicsiftError, StoreLockedError
 from picsift.models.provider import ModelSource
@@ -62,6 +60,7 @@ class CategoryService:
         self._store = store
         self._models = models
         self._settings = settings
+        self._banks = LabelBanks(settings.home / "cache")
         self.categories = CategoryStore(store.catalog)
 
     # -- inputs -----------------------------------------------------------------------------
@@ -101,30 +100,9 @@ class CategoryService:
             embedder = self._models.text_embedder()
             templates = ("{}",)
         labels = load_vocabulary(data_dir() / "vocabularies" / "general.txt")
-        key = hashlib.sha1(
-            "\x1f".join(
-                [embedder.model_id, *labels, "\x1e", *(templates or ("default",))]
-            ).encode(),
-            usedforsecurity=False,
-        ).hexdigest()[:16]
-        cached = self._settings.home / "cache" / f"labels-{key}.npy"
-        if cached.is_file():  # embedding thousands of prompts takes minutes on a CPU: once
-            try:
-                matrix = np.load(cached)
-                if matrix.shape[0] == len(labels):
-                    return LabelBank(embedder.model_id, tuple(labels), matrix)
-            except (OSError, ValueError):
-                pass
-        bank = (
-            embed_labels(embedder, labels)
-            if templates is None
-            else embed_labels(embedder, labels, templates)
-        )
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(".tmp.npy")
-        np.save(tmp, bank.matrix)
-        os.replace(tmp, cached)
-        return bank
+        if templates is None:
+            return self._banks.get(embedder, labels)
+        return self._banks.get(embedder, labels, templates)
 
     # -- clustering ---------------------------------------------------------------------------
     def cluster(self, space: Space = "images", **overrides: Any) -> ClusterReport:

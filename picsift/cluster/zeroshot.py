@@ -8,6 +8,7 @@ vector, the average is a steadier description of the concept.
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -29,9 +30,6 @@ DEFAULT_TEMPLATES: tuple[str, ...] = (
 # CLIP's learned temperature: softmax(100 * cosine) is how CLIP itself turns cosines into
 # zero-shot probabilities, so margins between labels are read on its own scale.
 CLIP_LOGIT_SCALE = 100.0
-_CACHE_SIZE = 4
-_cache: OrderedDict[tuple[str, str], LabelBank] = OrderedDict()
-_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -71,32 +69,19 @@ def load_vocabulary(path: str | Path) -> list[str]:
     return list(seen)
 
 
-def _key(model_id: str, labels: Sequence[str], templates: Sequence[str]) -> tuple[str, str]:
-    digest = hashlib.sha1(
-        "\x1f".join([*labels, "\x1e", *templates]).encode("utf-8"), usedforsecurity=False
-    )
-    return model_id, digest.hexdigest()
-
-
 def embed_labels(
     embedder: ImageTextEmbedder | TextEmbedder,
     labels: Sequence[str],
     templates: Sequence[str] = DEFAULT_TEMPLATES,
     batch_size: int = 512,
 ) -> LabelBank:
-    """Prompt-ensembled label vectors, cached in memory per (model id, vocabulary, templates).
+    """Prompt-ensembled label vectors: every label through every template, averaged.
 
-    The general vocabulary (2,736 labels x 6 templates) takes CLIP ViT-B/32's text tower about
-    1.5 minutes on two CPU cores, and re-clustering happens often, so the last few banks are
-    kept (``LabelBank`` is a plain value: a caller may also persist it).
+    Uncached: :class:`LabelBanks` keeps the results, since the general vocabulary (2,736
+    labels x 6 templates) takes CLIP ViT-B/32's text tower about 1.5 minutes on two cores.
     """
     labels = tuple(labels)
     templates = tuple(templates) or ("{}",)
-    key = _key(embedder.model_id, labels, templates)
-    with _lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
     total = np.zeros((len(labels), embedder.dim), dtype=np.float32)
     # similar lengths batched together: an encoder that trims padding to the longest prompt
     # of a batch (picsift's open_clip wrapper does) then does less work
@@ -106,17 +91,76 @@ def embed_labels(
             rows = order[start : start + batch_size]
             block = embedder.embed_texts([template.format(labels[i]) for i in rows])
             total[rows] += l2_normalize(block)
-    bank = LabelBank(embedder.model_id, labels, l2_normalize(total))
-    with _lock:
-        _cache[key] = bank
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-    return bank
+    return LabelBank(embedder.model_id, labels, l2_normalize(total))
 
 
-def clear_label_cache() -> None:
-    with _lock:
-        _cache.clear()
+class LabelBanks:
+    """Label banks per (model, vocabulary, templates): the last few in memory, all on disk.
+
+    Owned by whoever embeds vocabularies (the category service, the tagger), so a process that
+    re-clusters or tags often pays for a vocabulary once, and a new process reads the ``.npy``
+    written by the last one instead of minutes of text encoding.
+    """
+
+    def __init__(self, cache_dir: Path | None = None, keep: int = 4) -> None:
+        self._dir = cache_dir
+        self._keep = keep
+        self._memory: OrderedDict[str, LabelBank] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(model_id: str, labels: Sequence[str], templates: Sequence[str]) -> str:
+        joined = "\x1f".join([model_id, *labels, "\x1e", *templates])
+        return hashlib.sha1(joined.encode("utf-8"), usedforsecurity=False).hexdigest()[:16]
+
+    def get(
+        self,
+        embedder: ImageTextEmbedder | TextEmbedder,
+        labels: Sequence[str],
+        templates: Sequence[str] = DEFAULT_TEMPLATES,
+    ) -> LabelBank:
+        labels, templates = tuple(labels), tuple(templates) or ("{}",)
+        key = self.key(embedder.model_id, labels, templates)
+        with self._lock:
+            if key in self._memory:
+                self._memory.move_to_end(key)
+                return self._memory[key]
+        bank = self._load(key, embedder, labels) or embed_labels(embedder, labels, templates)
+        self._save(key, bank)
+        with self._lock:
+            self._memory[key] = bank
+            while len(self._memory) > self._keep:
+                self._memory.popitem(last=False)
+        return bank
+
+    def _path(self, key: str) -> Path | None:
+        return None if self._dir is None else self._dir / f"labels-{key}.npy"
+
+    def _load(
+        self, key: str, embedder: ImageTextEmbedder | TextEmbedder, labels: tuple[str, ...]
+    ) -> LabelBank | None:
+        path = self._path(key)
+        if path is None or not path.is_file():
+            return None
+        try:
+            matrix = np.load(path)
+        except (OSError, ValueError):
+            return None  # a torn or foreign file: embed again and overwrite it
+        if matrix.shape != (len(labels), embedder.dim):
+            return None
+        return LabelBank(embedder.model_id, labels, matrix.astype(np.float32, copy=False))
+
+    def _save(self, key: str, bank: LabelBank) -> None:
+        path = self._path(key)
+        if path is None or path.is_file():
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp.npy")
+            np.save(tmp, bank.matrix)
+            os.replace(tmp, path)
+        except OSError:
+            pass  # a read-only cache only costs speed
 
 
 def score_labels(

@@ -6,7 +6,7 @@ so templates and API clients can tell "not computed" from "empty".
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -52,6 +52,33 @@ class CompositionFacet(BaseModel):
     sharpness: float = Field(ge=0.0, le=1.0, description="Normalised variance of Laplacian.")
     blur_label: BlurLabel
     framing: Framing = Field(description="From the salient area share.")
+    subject_source: Literal["saliency", "objects"] = Field(
+        default="saliency",
+        description="Where subject_box came from: a saliency estimate, "
+        "or the largest detected object when the objects facet ran.",
+    )
+
+
+class Tag(BaseModel):
+    """A zero-shot label that cleared its vocabulary's threshold."""
+
+    model_config = ConfigDict(frozen=True)
+
+    label: str
+    vocabulary: str = Field(description="File name (without .txt) the label came from.")
+    score: float = Field(description="CLIP cosine between the image and the label's prompts.")
+
+
+class DetectedObject(BaseModel):
+    """One object box from a detector (Florence-2's ``<OD>`` task)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    label: str
+    box: tuple[float, float, float, float] = Field(
+        description="(x0, y0, x1, y1), normalised to 0..1 of the image's width and height."
+    )
+    position: str = Field(description="Centre of the box in a 3x3 grid, e.g. 'left', 'centre'.")
 
 
 class Description(BaseModel):
@@ -60,9 +87,15 @@ class Description(BaseModel):
     caption: str | None = None
     colours: ColourFacet | None = None
     composition: CompositionFacet | None = None
-    tags: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(
+        default_factory=list, description="Zero-shot labels, best first (see tag_scores)."
+    )
+    tag_scores: list[Tag] = Field(default_factory=list)
     text: str | None = Field(default=None, description="Text read in the image (OCR).")
-    objects: list[Any] = Field(default_factory=list)
+    objects: list[DetectedObject] = Field(default_factory=list)
+    object_counts: dict[str, int] = Field(
+        default_factory=dict, description="Label -> how many boxes, most frequent first."
+    )
     facets_missing: dict[str, str] = Field(
         default_factory=dict, description="Facet name -> why it is missing."
     )

@@ -7,14 +7,18 @@ change.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from PIL import Image
+
 from picsift.config import Settings
 from picsift.describe.facets import FACETS, compute_facets
 from picsift.describe.model import Description as RichDescription
+from picsift.describe.model_facets import ModelFacets
 from picsift.describe.ocr import OcrReader
 from picsift.describe.templates import TemplateError, TemplateRenderer
 from picsift.errors import PicsiftError
@@ -22,7 +26,7 @@ from picsift.imaging import DecodedImage
 from picsift.indexer.pipeline import load_ahead
 from picsift.indexer.scan import FileStat
 from picsift.models.provider import ModelSource
-from picsift.store import ImageRow
+from picsift.store import ImageRow, Store
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,7 @@ class Description:
 
 
 # Facets that need a model, computed here rather than by the model-free facet registry.
-MODEL_FACETS = ("caption", "text")
+MODEL_FACETS = ("caption", "text", "tags", "objects")
 
 
 class DescribeService:
@@ -59,6 +63,11 @@ class DescribeService:
         self._settings = settings
         self._templates = templates or TemplateRenderer(settings.home / "templates")
         self._ocr = OcrReader()
+        self._model_facets = ModelFacets(models, settings)
+
+    def warm(self) -> None:
+        """Prepare the default facets' label banks now, so the first upload is not slow."""
+        self._model_facets.warm(self._settings.describe_facets)
 
     def check(self, template: str, facets: Sequence[str]) -> None:
         """Refuse unknown templates and facets before any image is decoded."""
@@ -69,6 +78,7 @@ class DescribeService:
         if unknown:
             known = ", ".join([*MODEL_FACETS, *sorted(FACETS)])
             raise PicsiftError(f"unknown facets {sorted(unknown)}; known: {known}")
+        self._model_facets.check(facets)
 
     def describe_files(
         self,
@@ -111,14 +121,36 @@ class DescribeService:
         facets = list(facets or self._settings.describe_facets)
         template = template or self._settings.describe_template
         self.check(template, facets)
-        if "caption" not in facets:
-            return [self._assemble(source, d, None, None, facets, template) for source, d in batch]
-        captioner = self._models.captioner()
-        captions = captioner.caption([d.image for _, d in batch])
+        captioner = self._models.captioner() if "caption" in facets else None
+        captions = captioner.caption([d.image for _, d in batch]) if captioner else None
+        rich = [self._facets_of(d.image, facets) for _, d in batch]
+        rich = self._model_facets.apply(rich, [d.image for _, d in batch], facets)
         return [
-            self._assemble(source, d, caption, captioner.model_id, facets, template)
-            for (source, d), caption in zip(batch, captions, strict=True)
+            self._assemble(
+                source,
+                decoded,
+                description.model_copy(update={"caption": captions[i] if captions else None}),
+                captioner.model_id if captioner else None,
+                template,
+            )
+            for i, ((source, decoded), description) in enumerate(zip(batch, rich, strict=True))
         ]
+
+    def describe_paths_stored(
+        self, store: Store, paths: Sequence[Path], template: str | None = None
+    ) -> Iterator[Description]:
+        """Indexed images by path, rendered from the store; a path that is not indexed gives a
+        Description with ``error`` saying so."""
+        template = template or self._settings.describe_template
+        self.check(template, [])
+        for path in paths:
+            wanted = os.path.abspath(os.path.expanduser(path))  # as the indexer stores it
+            row = store.catalog.rows_under(wanted).get(wanted)
+            if row is None or row.status != "ok":
+                why = "not in the store" if row is None else f"not indexed ({row.status})"
+                yield Description(str(path), None, error=f"{why}: run picsift index first")
+                continue
+            yield self.describe_stored(row, store.catalog.facets_of(row.id), template)
 
     def describe_stored(self, row: ImageRow, facets_json: str | None, template: str) -> Description:
         """Render an indexed image from what the catalog holds: no image, no model needed.
@@ -145,22 +177,24 @@ class DescribeService:
             facets=rich.model_dump(mode="json"),
         )
 
+    def _facets_of(self, image: Image.Image, facets: Sequence[str]) -> RichDescription:
+        """The facets that need no captioner or CLIP: the registry's, and OCR."""
+        rich = compute_facets(image, [f for f in facets if f not in MODEL_FACETS])
+        if "text" in facets:
+            rich = rich.model_copy(update={"text": self._ocr.read(image)})
+        return rich
+
     def _assemble(
         self,
         source: str,
         decoded: DecodedImage,
-        caption: str | None,
+        rich: RichDescription,
         captioner: str | None,
-        facets: Sequence[str],
         template: str,
     ) -> Description:
-        cheap = [f for f in facets if f not in MODEL_FACETS]
-        rich = compute_facets(decoded.image, cheap, caption=caption)
-        if "text" in facets:
-            rich = rich.model_copy(update={"text": self._ocr.read(decoded.image)})
         return Description(
             source,
-            caption,
+            rich.caption,
             decoded.width,
             decoded.height,
             decoded.format,

@@ -20,6 +20,7 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from picsift.describe.model import Description
+from picsift.describe.objects import count_phrase, object_phrases
 from picsift.errors import PicsiftError
 from picsift.resources import data_dir
 
@@ -144,6 +145,8 @@ class TemplateRenderer:
             to_json=_to_json,
             sentence=_sentence,
             article=_article,
+            object_phrases=object_phrases,
+            count_phrase=count_phrase,
         )
 
     def names(self) -> list[str]:

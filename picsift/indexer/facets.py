@@ -13,21 +13,27 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from picsift.config import Settings
 from picsift.describe.facets import FACETS, compute_facets
 from picsift.describe.model import Description
 from picsift.describe.ocr import OcrReader
-from picsift.errors import PicsiftError
-from picsift.store import Store
 
 MIN_COLOUR_SHARE = 0.1  # colours covering less of the image are not worth a search word
 
 
 @dataclass(frozen=True)
 class FacetResult:
-    json: str
-    tags: str | None
+    """What the decode workers computed; model facets are added before the commit."""
+
+    description: Description
     ocr_text: str | None
+
+    @property
+    def json(self) -> str:
+        return self.description.model_dump_json()
+
+    @property
+    def tags(self) -> str | None:
+        return searchable_words(self.description)
 
 
 def searchable_words(description: Description) -> str | None:
@@ -38,6 +44,7 @@ def searchable_words(description: Description) -> str | None:
         comp = description.composition
         words += [comp.orientation, comp.framing, comp.blur_label]
     words += list(description.tags)
+    words += list(description.object_counts)
     unique = list(dict.fromkeys(w for w in words if w))
     return " ".join(unique) or None
 
@@ -45,47 +52,43 @@ def searchable_words(description: Description) -> str | None:
 def index_facets(
     image: Image.Image, names: Sequence[str], ocr: OcrReader | None = None
 ) -> FacetResult | None:
-    """The configured facets of one image; never raises (a failing facet is recorded)."""
-    cheap = [n for n in names if n != "text"]
+    """The model-free facets of one image; never raises (a failing facet is recorded)."""
     if not names:
         return None
+    cheap = [n for n in names if n in FACETS]
     description = compute_facets(image, cheap)
     text = None
     if "text" in names and ocr is not None:
         text = ocr.read(image)
         description = description.model_copy(update={"text": text})
-    return FacetResult(description.model_dump_json(), searchable_words(description), text)
+    return FacetResult(description, text)
 
 
-def recompute_facets(
-    store: Store, settings: Settings, names: Sequence[str]
-) -> tuple[int, list[str]]:
-    """Recompute facets for every indexed image from its file, without the heavy models
-    (OCR only when ``text`` is named). Returns (images updated, files that could not be read).
-    """
-    from picsift.indexer.pipeline import load_ahead
-    from picsift.indexer.scan import FileStat
+def stored_description(facets_json: str | None) -> Description:
+    """The stored facets, or an empty description when there are none (or they are unreadable:
+    they are recomputed, never trusted half-parsed)."""
+    if facets_json:
+        try:
+            return Description.model_validate_json(facets_json)
+        except ValueError:
+            pass
+    return Description()
 
-    unknown = set(names) - {*FACETS, "text"}
-    if unknown:
-        raise PicsiftError(f"unknown facets {sorted(unknown)}; known: {sorted({*FACETS, 'text'})}")
-    rows = store.catalog.analysed_rows()
-    wanted = settings.model_copy(update={"index_facets": list(names)})
-    ocr = OcrReader() if "text" in names else None
-    files = [FileStat(r.path, r.size, r.mtime_ns) for r in rows]
-    ids = {r.path: r.id for r in rows}
-    done, failed = 0, []
-    batch: list[tuple[int, str, str | None, str | None]] = []
-    with store.writer_lock():
-        for item in load_ahead(files, wanted, 2 * settings.batch_size, ocr):
-            if item.facets is None:
-                failed.append(f"{item.file.path}: {item.error or 'no facets'}")
-                continue
-            batch.append(
-                (ids[item.file.path], item.facets.json, item.facets.tags, item.facets.ocr_text)
-            )
-            if len(batch) >= 64:
-                store.catalog.set_facets(batch)
-                done, batch = done + len(batch), []
-        store.catalog.set_facets(batch)
-    return done + len(batch), failed
+
+def merge_facets(stored: Description, fresh: Description, names: Sequence[str]) -> Description:
+    """``stored`` with the facets in ``names`` taken from ``fresh``: recomputing colours must
+    not drop the tags or text an earlier run stored."""
+    fields: dict[str, object] = {}
+    for name in names:
+        for field in FACET_FIELDS.get(name, (name,)):
+            fields[field] = getattr(fresh, field)
+    missing = {k: v for k, v in stored.facets_missing.items() if k not in names}
+    missing |= {k: v for k, v in fresh.facets_missing.items() if k in names}
+    return stored.model_copy(update=fields | {"facets_missing": missing})
+
+
+# Description fields each facet owns (a facet not listed owns the field of its own name).
+FACET_FIELDS: dict[str, tuple[str, ...]] = {
+    "tags": ("tags", "tag_scores"),
+    "objects": ("objects", "object_counts"),
+}

@@ -16,10 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
+from PIL import Image
+
 from picsift.config import Settings
+from picsift.describe.model import Description
+from picsift.describe.model_facets import ModelFacets
 from picsift.describe.ocr import OcrReader
 from picsift.errors import ModelMismatchError, PicsiftError
 from picsift.indexer.captions import load_captions_file
+from picsift.indexer.facets import FacetResult
 from picsift.indexer.pipeline import Loaded, load_ahead
 from picsift.indexer.scan import FileStat, ScanResult, scan
 from picsift.indexer.text_vectors import sync_text_vectors
@@ -75,6 +81,7 @@ class Indexer:
         self._store = store
         self._models = models
         self._settings = settings
+        self._facets = ModelFacets(models, settings)
 
     def run(
         self,
@@ -88,6 +95,7 @@ class Indexer:
         started = time.perf_counter()
         report = IndexReport()
         self._check_model()
+        self._facets.check(self._settings.index_facets)  # a bad vocabulary stops us here
         given = self._read_captions(roots, captions_file)
         with self._store.writer_lock():
             plan = self._plan(roots, report)
@@ -208,8 +216,9 @@ class Indexer:
         images = [item.decoded.image for item in batch if item.decoded is not None]
         vectors = embedder.embed_images(images)
         captions = captioner.caption(images)
+        facets = self._model_facets(batch, images, vectors)
         analyses = []
-        for item, vector, caption in zip(batch, vectors, captions, strict=True):
+        for item, vector, caption, facet in zip(batch, vectors, captions, facets, strict=True):
             d = item.decoded
             assert d is not None and item.sha256 is not None
             analyses.append(
@@ -226,14 +235,28 @@ class Indexer:
                     embedder=embedder.model_id,
                     captioner=captioner.model_id,
                     vectors={IMAGE_SPACE: (embedder.model_id, vector)},
-                    facets=item.facets.json if item.facets else None,
-                    tags=item.facets.tags if item.facets else None,
-                    ocr_text=item.facets.ocr_text if item.facets else None,
+                    facets=facet.json if facet else None,
+                    tags=facet.tags if facet else None,
+                    ocr_text=facet.ocr_text if facet else None,
                 )
             )
         self._store.catalog.commit_analyses(analyses)
         report.indexed += len(analyses)
         report.model_seconds += time.perf_counter() - t0
+
+    def _model_facets(
+        self, batch: list[Loaded], images: list[Image.Image], vectors: np.ndarray
+    ) -> list[FacetResult | None]:
+        """The workers' facets plus tags and objects, which need the models."""
+        names = [n for n in self._settings.index_facets if n in ("tags", "objects")]
+        if not names:
+            return [item.facets for item in batch]
+        base = [item.facets.description if item.facets else Description() for item in batch]
+        done = self._facets.apply(base, images, names, vectors)
+        return [
+            FacetResult(d, item.facets.ocr_text if item.facets else None)
+            for d, item in zip(done, batch, strict=True)
+        ]
 
     def _prune(self, plan: _Plan, report: IndexReport) -> None:
         gone = [r.id for p, r in plan.missing.items() if not os.path.lexists(p)]

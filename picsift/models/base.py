@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -110,6 +111,26 @@ class TextEmbedderBase(ABC):
 
     @abstractmethod
     def _forward_texts(self, batch: Any) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One detected object: its label and box (x0, y0, x1, y1) normalised to 0..1."""
+
+    label: str
+    box: tuple[float, float, float, float]
+
+
+@runtime_checkable
+class ObjectDetector(Protocol):
+    """Object boxes and labels; implemented by captioners that can also detect (Florence-2)."""
+
+    model_id: str
+
+    @property
+    def can_detect(self) -> bool: ...
+
+    def detect_objects(self, images: Sequence[Image.Image]) -> list[list[Detection]]: ...
 
 
 class CaptionerBase(ABC):

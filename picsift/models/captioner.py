@@ -14,8 +14,8 @@ from typing import Any
 import torch
 from PIL import Image
 
-from picsift.errors import PresetError
-from picsift.models.base import CaptionerBase
+from picsift.errors import ModelUnavailableError, PresetError
+from picsift.models.base import CaptionerBase, Detection
 
 _ALLOWED_CLASSES = {
     "Florence2ForConditionalGeneration",
@@ -42,6 +42,9 @@ class TransformersCaptioner(CaptionerBase):
         self._model: Any = model_class.from_pretrained(folder).to(device).eval()
         self._device = device
         self._prompt: str | None = options.get("prompt")
+        # Florence-2 answers "<OD>" with labels and quantised boxes: objects for free
+        self._detect_prompt: str | None = options.get("detect_prompt")
+        self._detect_tokens = int(options.get("detect_max_new_tokens", 256))
         self._generate_kwargs = {
             "max_new_tokens": int(options.get("max_new_tokens", 64)),
             "num_beams": int(options.get("num_beams", 1)),
@@ -51,19 +54,22 @@ class TransformersCaptioner(CaptionerBase):
             self._generate_kwargs["min_new_tokens"] = int(options["min_new_tokens"])
         self.model_id = model_id
 
-    def _preprocess(self, images: Sequence[Image.Image]) -> dict[str, Any]:
+    def _preprocess(
+        self, images: Sequence[Image.Image], prompt: str | None = None
+    ) -> dict[str, Any]:
+        prompt = prompt or self._prompt
         kwargs: dict[str, Any] = {"images": list(images), "return_tensors": "pt"}
-        if self._prompt:
-            kwargs["text"] = [self._prompt] * len(images)
+        if prompt:
+            kwargs["text"] = [prompt] * len(images)
         inputs = dict(self._processor(**kwargs))
         for key in _DROP_KEYS:
             inputs.pop(key, None)
         return inputs
 
-    def _generate(self, batch: dict[str, Any]) -> Any:
+    def _generate(self, batch: dict[str, Any], **overrides: Any) -> Any:
         moved = {k: v.to(self._device) if hasattr(v, "to") else v for k, v in batch.items()}
         with torch.inference_mode():
-            return self._model.generate(**moved, **self._generate_kwargs)
+            return self._model.generate(**moved, **(self._generate_kwargs | overrides))
 
     def _decode(self, output: Any) -> list[str]:
         texts = self._processor.batch_decode(output, skip_special_tokens=True)
@@ -71,3 +77,40 @@ class TransformersCaptioner(CaptionerBase):
             # Decoder-only models echo the prompt; encoder-decoder ones don't.
             texts = [t.removeprefix(self._prompt) for t in texts]
         return [str(t) for t in texts]
+
+    # -- objects ----------------------------------------------------------------------------
+    @property
+    def can_detect(self) -> bool:
+        return bool(self._detect_prompt)
+
+    def detect_objects(self, images: Sequence[Image.Image]) -> list[list[Detection]]:
+        """Boxes and labels from the detection task (preprocess, generate, parse)."""
+        if not self._detect_prompt:
+            raise ModelUnavailableError(
+                f"captioner '{self.model_id}' cannot detect objects (only Florence-2 can)"
+            )
+        if not images:
+            return []
+        task = self._detect_prompt
+        output = self._generate(
+            self._preprocess(images, task), max_new_tokens=self._detect_tokens, num_beams=1
+        )
+        texts = self._processor.batch_decode(output, skip_special_tokens=False)
+        return [
+            self._parse_boxes(text, task, image.size)
+            for text, image in zip(texts, images, strict=True)
+        ]
+
+    def _parse_boxes(self, text: str, task: str, size: tuple[int, int]) -> list[Detection]:
+        parsed = self._processor.post_process_generation(text, task=task, image_size=size)
+        answer = parsed.get(task, {})
+        width, height = max(size[0], 1), max(size[1], 1)
+        out = []
+        for label, box in zip(answer.get("labels", []), answer.get("bboxes", []), strict=False):
+            label = " ".join(str(label).split()).lower()
+            if not label or len(box) != 4:
+                continue
+            x0, y0, x1, y1 = (float(v) for v in box)
+            norm = (x0 / width, y0 / height, x1 / width, y1 / height)
+            out.append(Detection(label, tuple(min(max(v, 0.0), 1.0) for v in norm)))  # type: ignore[arg-type]
+        return out

@@ -51,8 +51,6 @@ class Filters:
         for name in ("folders", "formats", "categories", "tags"):
             if len(getattr(self, name)) > MAX_FILTER_VALUES:
                 raise FilterError(f"filter '{name}': at most {MAX_FILTER_VALUES} values")
-        if self.tags:
-            raise FilterError("filter 'tag': tags are not available yet")
         parts, params = ["i.status = 'ok'"], []
         if self.folders:
             ors = []
@@ -75,6 +73,14 @@ class Filters:
             if 0 in self.categories:
                 ors.append("i.id IN (SELECT image_id FROM memberships WHERE category_id IS NULL)")
             parts.append("(" + " OR ".join(ors) + ")")
+        if self.tags:
+            # any of the tags, as stored by the tags facet (labels are lowercase)
+            wanted_tags = [" ".join(t.split()).lower() for t in self.tags]
+            parts.append(
+                "EXISTS (SELECT 1 FROM json_each(i.facets, '$.tags') "
+                f"WHERE json_each.value IN ({','.join('?' * len(wanted_tags))}))"
+            )
+            params += wanted_tags
         if self.formats:
             wanted = [f.upper().replace("JPG", "JPEG") for f in self.formats]
             parts.append(f"i.format IN ({','.join('?' * len(wanted))})")

@@ -8,10 +8,10 @@ import pytest
 
 from picsift.cluster import (
     LabelBank,
+    LabelBanks,
     NamingWeights,
     best_phrase,
     class_tfidf,
-    clear_label_cache,
     embed_labels,
     load_vocabulary,
     make_unique,
@@ -98,11 +98,6 @@ def onehot(*concepts: str) -> np.ndarray:
     return vec / np.linalg.norm(vec)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
-    clear_label_cache()
-
-
 def test_phrases_never_span_stop_words_or_punctuation() -> None:
     got = phrases("A dog on the beach, golden retriever; a t-shirt.", STOP_WORDS)
     assert got == ["dog", "beach", "golden", "retriever", "golden retriever", "t-shirt"]
@@ -131,17 +126,21 @@ def test_names_from_captions_alone() -> None:
         assert n.name in n.keywords or n.name.split()[-1] in n.keywords
 
 
-def test_prompt_ensembled_label_bank_is_cached() -> None:
+def test_prompt_ensembled_label_bank_is_cached(tmp_path: Path) -> None:
     model = ConceptClip()
     assert isinstance(model, ImageTextEmbedder)
-    bank = embed_labels(model, VOCAB, templates=("a photo of a {}.", "a picture of {}."))
+    templates = ("a photo of a {}.", "a picture of {}.")
+    banks = LabelBanks(tmp_path)
+    bank = banks.get(model, VOCAB, templates)
     assert bank.matrix.shape == (len(VOCAB), model.dim)
     assert np.allclose(np.linalg.norm(bank.matrix, axis=1), 1.0, atol=1e-5)
     assert model.texts_seen == 2 * len(VOCAB)  # every label through every template
-    again = embed_labels(model, VOCAB, templates=("a photo of a {}.", "a picture of {}."))
-    assert again is bank and model.texts_seen == 2 * len(VOCAB)
-    embed_labels(model, [*VOCAB, "car"], templates=("a photo of a {}.", "a picture of {}."))
+    assert banks.get(model, VOCAB, templates) is bank and model.texts_seen == 2 * len(VOCAB)
+    banks.get(model, [*VOCAB, "car"], templates)
     assert model.texts_seen > 2 * len(VOCAB)  # another vocabulary is another entry
+    seen = model.texts_seen
+    fresh = LabelBanks(tmp_path).get(model, VOCAB, templates)  # a new process: from disk
+    assert model.texts_seen == seen and np.array_equal(fresh.matrix, bank.matrix)
 
 
 def test_zero_shot_ranks_the_known_label_first() -> None:

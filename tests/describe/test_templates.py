@@ -8,9 +8,12 @@ import pytest
 from PIL import Image, ImageDraw
 
 from picsift.describe.facets import compute_facets
-from picsift.describe.model import Description
+from picsift.describe.model import Description, Tag
+from picsift.describe.model_facets import with_tags
+from picsift.describe.objects import with_objects
 from picsift.describe.templates import ALT_MAX_CHARS, TemplateError, TemplateRenderer, trim_to
 from picsift.errors import PicsiftError
+from picsift.models.base import Detection
 
 SHIPPED = {"paragraph", "alt", "tags", "seo", "markdown", "json"}
 
@@ -20,7 +23,22 @@ def full() -> Description:
     img = Image.new("RGB", (640, 480), "white")
     ImageDraw.Draw(img).rectangle([60, 100, 260, 400], fill=(20, 40, 160))
     desc = compute_facets(img, caption="a navy blue dress hanging on a white wall")
-    return desc.model_copy(update={"tags": ["dress", "clothing"], "text": "SALE"})
+    desc = with_tags(
+        desc,
+        [
+            Tag(label="dress", vocabulary="clothing", score=0.31),
+            Tag(label="clothing", vocabulary="general", score=0.29),
+        ],
+    )
+    desc = with_objects(
+        desc,
+        [
+            Detection("dress", (0.09, 0.2, 0.4, 0.83)),
+            Detection("hanger", (0.1, 0.1, 0.3, 0.2)),
+            Detection("hanger", (0.6, 0.1, 0.8, 0.2)),
+        ],
+    )
+    return desc.model_copy(update={"text": "SALE"})
 
 
 def _combinations(full: Description) -> list[Description]:
@@ -30,11 +48,14 @@ def _combinations(full: Description) -> list[Description]:
         "composition": full.composition,
         "tags": full.tags,
         "text": full.text,
+        "objects": full.objects,
     }
     out = []
     for mask in itertools.product([False, True], repeat=len(fields)):
         values = {k: v for keep, (k, v) in zip(mask, fields.items(), strict=True) if keep}
         missing = {k: "not computed" for k in ("colours", "composition") if k not in values}
+        if "objects" in values:
+            values["object_counts"] = full.object_counts
         out.append(Description(**values, facets_missing=missing))  # type: ignore[arg-type]
     return out
 
@@ -148,3 +169,11 @@ def test_unknown_template_is_a_clear_error() -> None:
         TemplateRenderer().render("nope", Description())
     with pytest.raises(TemplateError, match="invalid"):
         TemplateRenderer().render("../secrets", Description())
+
+
+def test_objects_are_counted_and_placed_in_the_paragraph(full: Description) -> None:
+    text = TemplateRenderer().render("paragraph", full)
+    assert "It shows two hangers and a dress on the left." in text
+    assert full.composition is not None and full.composition.subject_source == "objects"
+    tags = TemplateRenderer().render("tags", full).split(", ")
+    assert tags[:4] == ["dress", "clothing", "hanger", "white"] or "hanger" in tags

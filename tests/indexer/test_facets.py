@@ -69,7 +69,11 @@ def test_facets_can_be_recomputed_without_models(tmp_path: Path) -> None:
     home = ["--home", str(settings.home)]
     result = runner.invoke(app, ["facets", "--names", "colours,composition", *home, "--json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == {"updated": 2, "errors": []}
+    assert json.loads(result.stdout) == {
+        "updated": 2,
+        "facets": ["colours", "composition"],
+        "errors": [],
+    }
     with Store(settings.home) as store:
         rows = store.catalog._read("SELECT facets, tags FROM images")
         assert all(f and t for f, t in rows)

@@ -1,0 +1,101 @@
+"""Recompute stored facets after a vocabulary, a facet or a setting changed.
+
+Only the named facets are recomputed; the others stay as stored. No captioning and no image
+embedding happen here: tags come from the stored CLIP vectors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from picsift.config import Settings
+from picsift.describe.facets import FACETS
+from picsift.describe.model import Description
+from picsift.describe.model_facets import ModelFacets
+from picsift.describe.ocr import OcrReader
+from picsift.errors import PicsiftError
+from picsift.indexer.facets import FacetResult, merge_facets, stored_description
+from picsift.indexer.pipeline import Loaded, load_ahead
+from picsift.indexer.scan import FileStat
+from picsift.models.provider import ModelSource
+from picsift.store import IMAGE_SPACE, ImageRow, Store
+
+RECOMPUTABLE = (*FACETS, "text", "tags", "objects")
+
+
+def recompute_facets(
+    store: Store, settings: Settings, names: Sequence[str], models: ModelSource | None = None
+) -> tuple[int, list[str]]:
+    """Recompute the named facets of every indexed image and keep the others as stored.
+
+    Colours and composition need only the files; text needs OCR; tags need the CLIP model's
+    text tower and the stored image vectors (no file is read for tags alone); objects need
+    the files and the detector. Returns (images updated, files that could not be read).
+    """
+    unknown = set(names) - set(RECOMPUTABLE)
+    if unknown:
+        raise PicsiftError(f"unknown facets {sorted(unknown)}; known: {sorted(RECOMPUTABLE)}")
+    needs_models = {"tags", "objects"} & set(names)
+    if needs_models and models is None:
+        raise PicsiftError(f"recomputing {sorted(needs_models)} needs the models")
+    rows = store.catalog.analysed_rows()
+    extra = ModelFacets(models, settings) if models is not None and needs_models else None
+    vectors = _stored_vectors(store, [r.id for r in rows]) if "tags" in names else {}
+    file_facets = [n for n in names if n != "tags"]
+    done, failed = 0, list[str]()
+    with store.writer_lock():
+        if not file_facets:  # tags alone: from stored vectors, no file read
+            for start in range(0, len(rows), 256):
+                chunk = [r for r in rows[start : start + 256] if r.id in vectors]
+                done += _commit(store, [(r, None) for r in chunk], names, extra, vectors)
+            return done, failed
+        ocr = OcrReader() if "text" in names else None
+        wanted = settings.model_copy(update={"index_facets": file_facets})
+        files = [FileStat(r.path, r.size, r.mtime_ns) for r in rows]
+        by_path = {r.path: r for r in rows}
+        batch: list[tuple[ImageRow, Loaded | None]] = []
+        for item in load_ahead(files, wanted, 2 * settings.batch_size, ocr):
+            if item.facets is None or item.decoded is None:
+                failed.append(f"{item.file.path}: {item.error or 'no facets'}")
+                continue
+            batch.append((by_path[item.file.path], item))
+            if len(batch) >= settings.batch_size:
+                done += _commit(store, batch, names, extra, vectors)
+                batch = []
+        if batch:
+            done += _commit(store, batch, names, extra, vectors)
+    return done, failed
+
+
+def _stored_vectors(store: Store, ids: Sequence[int]) -> dict[int, np.ndarray]:
+    got_ids, vecs = store.catalog.embeddings(IMAGE_SPACE)
+    wanted = set(ids)
+    return {int(i): v for i, v in zip(got_ids.tolist(), vecs, strict=True) if i in wanted}
+
+
+def _commit(
+    store: Store,
+    pairs: Sequence[tuple[ImageRow, Loaded | None]],
+    names: Sequence[str],
+    extra: ModelFacets | None,
+    vectors: dict[int, np.ndarray],
+) -> int:
+    rows = [row for row, _ in pairs]
+    items = [item for _, item in pairs]
+    fresh = [
+        item.facets.description if item is not None and item.facets else Description()
+        for item in items
+    ]
+    if extra is not None:
+        images = [item.decoded.image for item in items if item is not None and item.decoded]
+        vecs = np.stack([vectors[r.id] for r in rows]) if "tags" in names else None
+        fresh = extra.apply(fresh, images, names, vecs)
+    updates = []
+    for row, new in zip(rows, fresh, strict=True):
+        merged = merge_facets(stored_description(store.catalog.facets_of(row.id)), new, names)
+        result = FacetResult(merged, merged.text)
+        updates.append((row.id, result.json, result.tags, result.ocr_text))
+    store.catalog.set_facets(updates)
+    return len(updates)
