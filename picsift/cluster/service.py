@@ -78,13 +78,18 @@ class CategoryService:
         return np.asarray(order, np.int64), np.stack([merged[i] for i in order])
 
     def _captions(self, ids: np.ndarray) -> dict[int, str]:
-        """Text that names categories: people's captions first; a meaningless captioner's
-        output is never used to name anything."""
-        rows = self._store.catalog.rows([int(i) for i in ids])
+        """Text that names categories: people's captions first, then the model's caption
+        and the image's tags; a meaningless model's output never names anything."""
+        wanted = [int(i) for i in ids]
+        rows = self._store.catalog.rows(wanted)
         trust_model = not self._models.preset.meaningless
+        tags = self._store.catalog.tag_labels(wanted) if trust_model else {}
         out = {}
         for image_id, row in rows.items():
-            text = row.user_caption or (row.caption if trust_model else None)
+            parts = [row.user_caption or (row.caption if trust_model else None)]
+            if image_id in tags:  # one phrase each, so c-TF-IDF never joins two tags
+                parts.append(". ".join(tags[image_id]))
+            text = ". ".join(p for p in parts if p)
             if text:
                 out[image_id] = text
         return out

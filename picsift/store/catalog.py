@@ -310,6 +310,21 @@ class Catalog:
         )
         return {int(i): str(c) for i, c in rows}
 
+    def tag_labels(self, ids: Sequence[int]) -> dict[int, list[str]]:
+        """The tags facet's labels per image (images without tags are left out)."""
+        out: dict[int, list[str]] = {}
+        for start in range(0, len(ids), 900):  # SQLite's bound-parameter limit
+            chunk = list(ids[start : start + 900])
+            marks = ",".join("?" * len(chunk))
+            rows = self._read(
+                "SELECT i.id, t.value FROM images i, json_each(i.facets, '$.tags') t "
+                f"WHERE i.id IN ({marks}) AND json_valid(i.facets) ORDER BY i.id, t.key",
+                chunk,
+            )
+            for image_id, label in rows:
+                out.setdefault(int(image_id), []).append(str(label))
+        return out
+
     # -- writes -----------------------------------------------------------------------------
     def add_pending(self, files: Iterable[tuple[str, int, int]]) -> None:
         """Record files to process (path, size, mtime_ns); a changed row goes back to pending."""

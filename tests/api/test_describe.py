@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from picsift.config import Settings
 from tests.api.helpers import MakeClient, error_code, error_message, photo, upload
+from tests.fakes import FakeModels
 
 
 def test_describe_returns_the_caption_and_facts_and_stores_nothing(
@@ -133,3 +134,18 @@ def test_describe_with_template_and_facets(client, photos) -> None:
     assert text.status_code == 200 and len(text.text.strip()) <= 125
     bad = client.post("/describe", files=files, params={"template": "nope"})
     assert bad.status_code == 422 and "no such template" in bad.json()["error"]["message"]
+
+
+def test_describe_tags_objects_and_unknown_facets(make_client: MakeClient, photos) -> None:
+    client = make_client(models=FakeModels(detector=True))
+    files = upload(photo(photos))
+    body = client.post(
+        "/describe", files=files, params={"template": "markdown", "facets": "tags,objects"}
+    ).json()
+    facets = body["facets"]
+    assert isinstance(facets["tags"], list) and facets["object_counts"] == {"square": 1}
+    assert "**Objects**: a square" in body["text"] and facets["colours"] is None
+    bad = client.post("/describe", files=files, params={"facets": "tags,mood"})
+    assert bad.status_code == 400 and "mood" in bad.json()["error"]["message"]
+    schema = client.get("/openapi.json").json()["components"]["schemas"]
+    assert {"Tag", "DetectedObject"} <= set(schema)

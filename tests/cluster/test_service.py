@@ -124,3 +124,24 @@ def test_cli_cluster_categories_rename_and_eval(setup, tmp_path: Path) -> None:
     assert renamed.exit_code == 0 and "My things" in renamed.stdout
     missing = runner.invoke(app, ["rename", "999", "x", *home])
     assert missing.exit_code == 2 and "no category with id 999" in missing.stderr
+
+
+def test_tags_feed_category_names(tmp_path: Path) -> None:
+    import dataclasses
+
+    from tests.fakes import fake_preset
+
+    root = tmp_path / "lib"
+    for name in COLOURS:
+        _paint(root / name, name, 12)
+    home = tmp_path / "home"
+    (home / "vocabularies").mkdir(parents=True)
+    (home / "vocabularies" / "stuff.txt").write_text("#: threshold = 0.5\nred paint\nblue ink\n")
+    settings = Settings(home=home, tag_vocabularies=["stuff"])
+    models = FakeModels(dataclasses.replace(fake_preset(), meaningless=False))
+    with Store(settings.home) as store:
+        Indexer(store, models, settings).run([root])
+        service = CategoryService(store, models, settings)
+        service.cluster("images", min_cluster_size=5, min_samples=2)
+        keywords = {w for c in service.categories.all() for w in [c.name, *c.keywords]}
+    assert {"paint", "ink"} & {w for k in keywords for w in k.split()}
