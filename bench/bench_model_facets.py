@@ -51,8 +51,8 @@ def bench_tags(models_dir: Path, work: Path, repeats: int) -> dict[str, Any]:
     embedder = OpenClipEmbedder(folder, "bench:clip-vit-b-32-random", torch.device("cpu"))
     vocabularies = find_vocabularies([data_dir() / "vocabularies"])
     labels = sum(len(v.labels) for v in vocabularies)
-    prompts = sum(len(v.labels) * len(v.templates) for v in vocabularies)
     tagger = Tagger(embedder, vocabularies, LabelBanks(work / "cache"))
+    prompts = tagger.prompts  # unique labels x prompts: what a cold start embeds
     start = time.perf_counter()
     tagger.warm()
     cold = time.perf_counter() - start

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -19,9 +19,15 @@ from picsift.cli.common import (
     settings_for,
     split_list,
     user_errors,
+    warn_meaningless,
 )
 from picsift.cli.search import ChannelsOpt, WeightsOpt, parse_weights
 from picsift.models.provider import ModelProvider
+
+ReportOpt = Annotated[
+    Path | None,
+    typer.Option("--report", help="Also write NAME.json, NAME.md and PNG plots into this folder."),
+]
 
 eval_app = typer.Typer(help="Measure quality on labelled data.", no_args_is_help=True)
 
@@ -40,6 +46,7 @@ def retrieval(
     cutoff: Annotated[float, typer.Option(min=0.0, max=0.99)] = 0.0,
     home: HomeOpt = None,
     models: ModelsOpt = None,
+    report: ReportOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Recall@1/5/10 and MRR for each channel alone and for their fusion."""
@@ -73,6 +80,13 @@ def retrieval(
             f"note: preset '{preset.name}' has random image weights: the clip channel's numbers "
             "(and any fusion including it) measure mechanics only."
         )
+    if report is not None:
+        from picsift.eval.reports import retrieval_report
+
+        built = retrieval_report(
+            results, {k: str(v) for k, v in used.items()}, preset.meaningless, str(queries)
+        )
+        _write(built, report)
     if as_json:
         out.print_json(json.dumps(to_json(results, used)))
         return
@@ -98,16 +112,25 @@ def clusters(
         Path | None, typer.Option(help="Folder the labelled files are relative to.")
     ] = None,
     home: HomeOpt = None,
+    models: ModelsOpt = None,
+    report: ReportOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """NMI, ARI, homogeneity, completeness and coverage of the current categories."""
     from picsift.eval.clusters import evaluate_clusters, load_labels
-    from picsift.store import Store
+    from picsift.store import IMAGE_SPACE, Store
 
     with user_errors():
         settings = settings_for(home)
+        preset = preset_for(settings, models)
         with Store(settings.home) as store:
             scores = evaluate_clusters(store, load_labels(labels), root)
+            embedder = store.catalog.space_model(IMAGE_SPACE) or preset.embedder.model_id
+        if report is not None:
+            from picsift.eval.reports import clusters_report
+
+            used = {"embedder (store)": embedder, "preset": preset.name}
+            _write(clusters_report(scores, used, preset.meaningless, str(labels)), report)
     if as_json:
         out.print_json(json.dumps(scores.to_dict()))
         return
@@ -121,3 +144,86 @@ def clusters(
     for c in scores.per_category:
         table.add_row(str(c.id), c.name, str(c.size), c.majority_label, f"{c.purity:.2f}")
     out.print(table)
+
+
+@eval_app.command("captions")
+def captions(
+    references: Annotated[
+        Path, typer.Option(help='JSONL: {"file": ..., "captions": [...]} per image.')
+    ],
+    images: Annotated[Path, typer.Option(help="Folder the files are relative to.")],
+    models: Annotated[
+        str | None, typer.Option("--models", "-m", help="Presets to compare, e.g. default,blip.")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N images.")] = None,
+    home: HomeOpt = None,
+    report: ReportOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """BLEU, METEOR, ROUGE-L, CIDEr, CLIPScore, speed and memory of captioners side by side."""
+    from picsift.eval.captions import evaluate_captions, load_references
+
+    with user_errors():
+        settings = settings_for(home)
+        chosen: list[str | None] = [*(split_list(models) or [])] or [None]
+        presets = [preset_for(settings, name) for name in chosen]
+        for preset in presets:
+            warn_meaningless(preset)
+        refs = load_references(references)[:limit]
+        result = evaluate_captions(
+            presets, refs, images, settings, progress=lambda m: err.print(m, highlight=False)
+        )
+        if report is not None:
+            from picsift.eval.reports import captions_report
+
+            _write(captions_report(result, str(references)), report)
+    if as_json:
+        out.print_json(json.dumps(result.to_dict()))
+        return
+    names = ("BLEU-1", "BLEU-4", "METEOR", "ROUGE-L", "CIDEr")
+    table = Table("preset", *names, "CLIPScore", "s/image", "peak MB", "words")
+    for r in result.runs:
+        table.add_row(
+            r.preset,
+            *(f"{r.metrics[m]:.3f}" if r.metrics.get(m) is not None else "-" for m in names),
+            f"{r.clip_score:.3f}",
+            f"{r.seconds_per_image:.2f}",
+            str(r.peak_rss_mb or "-"),
+            f"{r.stats['mean_words']:.1f}",
+        )
+    out.print(table)
+    for pair, value in result.agreement.items():
+        out.print(f"agreement {pair}: ROUGE-L {value:.3f}", highlight=False)
+
+
+@eval_app.command("ocr")
+def ocr(
+    references: Annotated[Path, typer.Option(help='JSONL: {"file": ..., "text": ...}.')],
+    images: Annotated[Path, typer.Option(help="Folder the files are relative to.")],
+    home: HomeOpt = None,
+    report: ReportOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Character and word accuracy of the text facet (OCR) against known text."""
+    from picsift.eval.ocr import evaluate_ocr, load_text_references
+
+    with user_errors():
+        settings = settings_for(home)
+        scores = evaluate_ocr(load_text_references(references), images, settings)
+        if report is not None:
+            from picsift.eval.reports import ocr_report
+
+            _write(ocr_report(scores, str(references)), report)
+    if as_json:
+        out.print_json(json.dumps(scores.to_dict()))
+        return
+    out.print(
+        f"images {scores.images}  character accuracy {scores.char_accuracy:.3f}  word accuracy "
+        f"{scores.word_accuracy:.3f}  {scores.seconds_per_image:.2f} s/image",
+        highlight=False,
+    )
+
+
+def _write(report: Any, folder: Path) -> None:
+    written = report.write(folder)
+    err.print(f"report: {', '.join(str(p) for p in written)}", highlight=False)

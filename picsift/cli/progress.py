@@ -24,6 +24,9 @@ class Bar:
         self._progress = progress
         self._task = progress.add_task("indexing", total=None)
 
+    def stage(self, name: str) -> None:
+        self._progress.update(self._task, description=name)
+
     def start(self, total: int) -> None:
         self._progress.update(self._task, total=total)
 

@@ -8,6 +8,7 @@ text tower).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -51,7 +52,11 @@ def merge_tags(per_vocabulary: Sequence[list[Tag]], limit: int = MAX_TAGS) -> li
 
 
 class Tagger:
-    """Tags images from their CLIP vectors; owns the vocabularies' label banks."""
+    """Tags images from their CLIP vectors; owns the vocabularies' label banks.
+
+    Vocabularies that share prompts are embedded as one bank of their unique labels (the
+    domain files overlap with the general one), then each file reads its rows from it.
+    """
 
     def __init__(
         self,
@@ -64,6 +69,8 @@ class Tagger:
         self._vocabularies = list(vocabularies)
         self._banks = banks
         self._limit = limit
+        self._views: list[tuple[Vocabulary, LabelBank]] | None = None
+        self._lock = threading.Lock()
 
     @property
     def model_id(self) -> str:
@@ -73,10 +80,36 @@ class Tagger:
     def vocabularies(self) -> list[str]:
         return [v.name for v in self._vocabularies]
 
+    @property
+    def prompts(self) -> int:
+        """Text-tower passes a cold start costs (unique labels x prompts, per prompt set)."""
+        groups: dict[tuple[str, ...], set[str]] = {}
+        for v in self._vocabularies:
+            groups.setdefault(v.templates, set()).update(v.labels)
+        return sum(len(labels) * len(t) for t, labels in groups.items())
+
     def warm(self) -> None:
         """Embed (or load from the cache) every vocabulary now rather than on first use."""
-        for vocabulary in self._vocabularies:
-            self._banks.get(self._embedder, vocabulary.labels, vocabulary.templates)
+        self._bank_views()
+
+    def _bank_views(self) -> list[tuple[Vocabulary, LabelBank]]:
+        with self._lock:
+            if self._views is None:
+                groups: dict[tuple[str, ...], dict[str, None]] = {}
+                for v in self._vocabularies:
+                    groups.setdefault(v.templates, {}).update(dict.fromkeys(v.labels))
+                shared = {
+                    templates: self._banks.get(self._embedder, sorted(labels), templates)
+                    for templates, labels in groups.items()
+                }
+                views = []
+                for v in self._vocabularies:
+                    bank = shared[v.templates]
+                    row = {label: i for i, label in enumerate(bank.labels)}
+                    rows = [row[label] for label in v.labels]
+                    views.append((v, LabelBank(bank.model_id, v.labels, bank.matrix[rows])))
+                self._views = views
+            return self._views
 
     def tag_vectors(self, vectors: np.ndarray) -> list[list[Tag]]:
         """Tags for image vectors made by this tagger's embedder (unit length)."""
@@ -87,8 +120,7 @@ class Tagger:
                 f"got {vectors.shape[1]}-d"
             )
         per_image: list[list[list[Tag]]] = [[] for _ in range(len(vectors))]
-        for vocabulary in self._vocabularies:
-            bank = self._banks.get(self._embedder, vocabulary.labels, vocabulary.templates)
+        for vocabulary, bank in self._bank_views():
             for i, tags in enumerate(select_tags(bank, vocabulary, vectors)):
                 per_image[i].append(tags)
         return [merge_tags(lists, self._limit) for lists in per_image]

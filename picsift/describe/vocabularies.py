@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from picsift.cluster.zeroshot import DEFAULT_TEMPLATES, load_vocabulary
+from picsift.cluster.zeroshot import load_vocabulary
 from picsift.errors import PicsiftError
 
 # Uncalibrated defaults: no CLIP weights exist on the machines picsift is built on, so these
@@ -26,6 +26,13 @@ from picsift.errors import PicsiftError
 DEFAULT_THRESHOLD = 0.25
 DEFAULT_MARGIN = 0.05
 DEFAULT_TOP = 3
+# Three prompts, not CLIP's six: the ensemble's gain comes mostly from the first few, and a
+# cold start embeds every label of every vocabulary through each prompt.
+TAG_TEMPLATES: tuple[str, ...] = (
+    "a photo of a {}.",
+    "a photo of the {}.",
+    "a close-up photo of a {}.",
+)
 
 
 class VocabularyError(PicsiftError):
@@ -40,7 +47,7 @@ class Vocabulary:
     threshold: float = DEFAULT_THRESHOLD
     margin: float = DEFAULT_MARGIN
     top: int = DEFAULT_TOP
-    templates: tuple[str, ...] = DEFAULT_TEMPLATES
+    templates: tuple[str, ...] = TAG_TEMPLATES
     tagging: bool = True
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ class ClusterScores:
     completeness: float
     coverage: float
     per_category: list[CategoryVsLabel]
+    confusion: dict[str, dict[str, int]] = field(default_factory=dict)  # category -> label -> n
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -86,7 +87,14 @@ def evaluate_clusters(
                 category.id, category.name, len(members), label, round(count / len(members), 3)
             )
         )
+    names = {c.id: c.name for c in cats.all()}
+    confusion: dict[str, dict[str, int]] = {}
+    for image_id, category_id in zip(ids, y_pred, strict=True):
+        row = names.get(category_id, "Unsorted") if category_id != -1 else "Unsorted"
+        counts = confusion.setdefault(row, {})
+        counts[truth[image_id]] = counts.get(truth[image_id], 0) + 1
     return ClusterScores(
+        confusion=confusion,
         images=len(ids),
         categories=len({p for p in y_pred if p != -1}),
         nmi=round(float(metrics.normalized_mutual_info_score(y_true, y_pred)), 4),

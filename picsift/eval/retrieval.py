@@ -20,7 +20,7 @@ from picsift.eval.metrics import first_relevant_rank, mean_reciprocal_rank, reca
 from picsift.search import SearchOptions, SearchService
 from picsift.store import Store
 
-KS = (1, 5, 10)
+KS = (1, 2, 3, 5, 10, 20, 50)
 DEPTH = 100  # ranks beyond this count as not found (MRR contribution 0)
 
 

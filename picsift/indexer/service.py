@@ -36,12 +36,17 @@ from picsift.store import IMAGE_SPACE, SPACES, USER_CAPTION_SPACE, Analysis, Ima
 class Progress(Protocol):
     """Where the indexer reports progress; the CLI draws a bar, tests count calls."""
 
+    def stage(self, name: str) -> None: ...
+
     def start(self, total: int) -> None: ...
 
     def advance(self, n: int = 1) -> None: ...
 
 
 class _NoProgress:
+    def stage(self, name: str) -> None:
+        pass
+
     def start(self, total: int) -> None:
         pass
 
@@ -99,6 +104,11 @@ class Indexer:
         given = self._read_captions(roots, captions_file)
         with self._store.writer_lock():
             plan = self._plan(roots, report)
+            if plan.todo and "tags" in self._settings.index_facets:
+                # one-off per model and vocabulary set (minutes on a CPU), then cached on disk
+                progress.stage("preparing tag vocabularies")
+                self._facets.warm(["tags"])
+                progress.stage("indexing")
             progress.start(len(plan.todo))
             self._process(plan, report, progress)
             self._prune(plan, report)
