@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -117,9 +118,19 @@ def test_cli_cluster_categories_rename_and_eval(setup, tmp_path: Path) -> None:
             f"{p.parent.name}/{p.name},{p.parent.name}\n" for p in sorted(root.rglob("*.png"))
         )
     )
-    scores = runner.invoke(app, ["eval", "clusters", "--labels", str(labels), *home, "--json"])
+    report = tmp_path / "report"
+    scores = runner.invoke(
+        app,
+        ["eval", "clusters", "--labels", str(labels), *home, "--json", "--report", str(report)],
+    )
     assert scores.exit_code == 0, scores.output
     assert '"nmi": 1.0' in scores.stdout and '"coverage": 1.0' in scores.stdout
+    written = json.loads((report / "clusters.json").read_text())
+    assert (
+        written["confusion"] and sum(sum(r.values()) for r in written["confusion"].values()) == 36
+    )
+    assert "majority label" in (report / "clusters.md").read_text()
+    assert (report / "clusters-confusion.png").is_file()
     renamed = runner.invoke(app, ["rename", "1", "My things", *home])
     assert renamed.exit_code == 0 and "My things" in renamed.stdout
     missing = runner.invoke(app, ["rename", "999", "x", *home])
