@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import Annotated
 
 from fastapi import Query
 from fastapi.exceptions import RequestValidationError
@@ -47,6 +48,11 @@ class SearchRequest(BaseModel):
         max_length=MAX_FILTER_VALUES,
         description="Only in these category ids (0 = Unsorted; a parent includes its children).",
     )
+    tag: list[Annotated[str, Field(max_length=100)]] = Field(
+        default_factory=list,
+        max_length=MAX_FILTER_VALUES,
+        description="Only images with any of these tags (the tags facet's labels).",
+    )
     weights: dict[str, float] | str | None = Field(
         default=None,
         description='Channel weights: {"clip": 1, "words": 0.5} or "clip:1,words:0.5".',
@@ -68,6 +74,7 @@ def search_query(
     min_width: int | None = Query(None, ge=0, le=1_000_000),
     min_height: int | None = Query(None, ge=0, le=1_000_000),
     category: list[int] = Query([], description="Category id, 0 = Unsorted (repeatable)."),
+    tag: list[str] = Query([], description="Only images with this tag (repeatable)."),
     weights: str | None = Query(None, max_length=200, description="e.g. clip:1,caption:1"),
     cutoff: float | None = Query(None, ge=0.0, lt=1.0),
     sources: str | None = Query(None, max_length=50, description="e.g. model,user"),
@@ -84,6 +91,7 @@ def search_query(
         "min_width": min_width,
         "min_height": min_height,
         "category": category,
+        "tag": tag,
         "weights": weights,
         "cutoff": cutoff,
         "sources": sources,
@@ -132,6 +140,7 @@ def to_options(request: SearchRequest) -> SearchOptions:
         min_width=request.min_width,
         min_height=request.min_height,
         categories=tuple(request.category),
+        tags=tuple(t for t in request.tag if t.strip()),
     )
     options = SearchOptions(
         limit=request.limit,

@@ -84,6 +84,7 @@ def search(
     category: Annotated[
         list[int] | None, typer.Option(help="Only in this category id (0 = Unsorted).")
     ] = None,
+    tag: Annotated[list[str] | None, typer.Option(help="Only images with this tag.")] = None,
     weights: WeightsOpt = None,
     channels: ChannelsOpt = None,
     cutoff: CutoffOpt = None,
@@ -107,6 +108,7 @@ def search(
             min_width=min_width,
             min_height=min_height,
             categories=tuple(category or ()),
+            tags=tuple(tag or ()),
         )
         options = SearchOptions(
             limit=limit,

@@ -120,3 +120,19 @@ def test_similar_leaves_the_image_out(client: TestClient) -> None:
     assert len(hits) == 5 and 1 not in [h["id"] for h in hits]
     assert error_code(client.get("/images/9999/similar")) == "not_found"
     assert client.get("/images/1/similar", params={"limit": 500}).status_code == 422
+
+
+def test_tag_filter(client: TestClient, settings) -> None:
+    import json
+
+    from picsift.store import Store
+
+    with Store(settings.home) as store:
+        rows = store.catalog._read("SELECT id, facets FROM images").fetchall()
+    tags = {i: set(json.loads(f)["tags"]) for i, f in rows}
+    some = next(t for ts in tags.values() for t in sorted(ts))  # the fake models' tags
+    having = {i for i, ts in tags.items() if some in ts}
+    body = client.get("/search", params={"q": "picture", "tag": some, "cutoff": 0}).json()
+    assert body["hits"] and {h["id"] for h in body["hits"]} <= having
+    none = client.get("/search", params={"q": "picture", "tag": "no such tag"}).json()
+    assert none["hits"] == [] and none["total"] == 0
