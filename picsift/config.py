@@ -111,6 +111,9 @@ class Settings(BaseSettings):
         " otherwise new images join their nearest category.",
     )
     cluster_space: str = Field(default="images", pattern="^(images|captions)$")
+    query_cache_size: int = Field(
+        default=256, ge=0, description="Query text vectors kept per search service (0 = off)."
+    )
     rrf_k: int = Field(default=60, ge=1, description="Rank offset of reciprocal rank fusion.")
     duplicate_threshold: float = Field(
         default=0.97,

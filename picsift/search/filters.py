@@ -14,6 +14,7 @@ from datetime import datetime
 from picsift.errors import PicsiftError
 
 MAX_FILTER_VALUES = 50
+_MAX_SQL_INT = 2**63 - 1
 # Capture time from EXIF, else the file's modification time, as ISO text comparable to input.
 DATE_SQL = "coalesce(taken_at, strftime('%Y-%m-%dT%H:%M:%S', mtime_ns / 1e9, 'unixepoch'))"
 
@@ -51,6 +52,10 @@ class Filters:
         for name in ("folders", "formats", "categories", "tags"):
             if len(getattr(self, name)) > MAX_FILTER_VALUES:
                 raise FilterError(f"filter '{name}': at most {MAX_FILTER_VALUES} values")
+        # SQLite integers are signed 64-bit: a larger number is the user's error, not a crash.
+        numbers = [self.min_width, self.min_height, self.min_bytes, self.max_bytes]
+        if any(v is not None and abs(v) > _MAX_SQL_INT for v in [*numbers, *self.categories]):
+            raise FilterError(f"filter values must be at most {_MAX_SQL_INT:,}")
         parts, params = ["i.status = 'ok'"], []
         if self.folders:
             ors = []

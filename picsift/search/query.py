@@ -12,6 +12,7 @@ negative ones.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -74,7 +75,9 @@ def _term(token: str, sign: float, quoted: bool) -> Term:
         weight, token = float(match.group(1)), match.group(2).strip()
     if weight == 0:
         raise QueryError(f"term '{token}' has weight 0")
-    if not token:
+    if not math.isfinite(weight):
+        raise QueryError(f"term '{token}' has a weight too large to use")
+    if not token.strip():
         raise QueryError("empty term in query")
     if not quoted and (id_match := _ID.match(token)):
         if int(id_match.group(1)) >= 2**63:

@@ -19,6 +19,7 @@ from picsift.imaging import decode_image, read_image_file
 from picsift.models.base import l2_normalize
 from picsift.models.provider import ModelSource
 from picsift.search import channels as ch
+from picsift.search.cache import TextVectorCache
 from picsift.search.filters import Filters
 from picsift.search.fusion import ChannelHits, Fused, fuse
 from picsift.search.query import Query, QueryError, Term, parse_query
@@ -69,6 +70,7 @@ class SearchService:
         self._store = store
         self._models = models
         self._settings = settings
+        self._text_cache = TextVectorCache(settings.query_cache_size)
 
     # -- public entry points -------------------------------------------------------------------
     def search(
@@ -183,7 +185,7 @@ class SearchService:
             raise QueryError("image paths are not accepted here; upload the image instead")
         embedder = self._models.embedder() if texts or images or examples else None
         if texts and embedder is not None:
-            parts.extend(embedder.embed_texts([t.value for t in texts]))
+            parts.extend(self._text_cache.embed(embedder, [t.value for t in texts]))
             weights += [t.weight for t in texts]
         if (images or examples) and embedder is not None:
             pictures = [self._load(Path(t.value).expanduser()) for t in images] + examples
@@ -202,7 +204,8 @@ class SearchService:
         weights: list[float] = []
         texts = query.texts
         if texts:
-            parts.extend(self._models.text_embedder().embed_texts([t.value for t in texts]))
+            text_model = self._models.text_embedder()
+            parts.extend(self._text_cache.embed(text_model, [t.value for t in texts]))
             weights += [t.weight for t in texts]
         for term in (t for t in query.terms if t.kind == "id"):
             for space in (CAPTION_SPACE, USER_CAPTION_SPACE):
