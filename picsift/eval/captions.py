@@ -8,7 +8,6 @@ and length/vocabulary statistics; then agreement between the captioners.
 from __future__ import annotations
 
 import gc
-import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -18,11 +17,13 @@ from typing import Any
 import numpy as np
 
 from picsift.config import Settings
-from picsift.errors import ImageError, PicsiftError
+from picsift.errors import PicsiftError
 from picsift.eval import caption_metrics as cm
-from picsift.imaging import decode_image
+from picsift.eval.files import decode_all, read_jsonl
 from picsift.models.presets import Preset
 from picsift.models.provider import ModelProvider
+
+FORMAT = '{"file": ..., "captions": [...]}'
 
 
 @dataclass(frozen=True)
@@ -70,25 +71,11 @@ class CaptionsReport:
 def load_references(path: Path) -> list[Reference]:
     """JSONL lines ``{"file": ..., "captions": [...]}`` (or ``"caption": "..."``)."""
     out = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PicsiftError(f"cannot read references {path}: {exc}") from None
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-            captions = item.get("captions") or [item["caption"]]
-            if not isinstance(item["file"], str) or not all(isinstance(c, str) for c in captions):
-                raise TypeError("file and captions must be strings")
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise PicsiftError(
-                f'{path}:{number}: expected {{"file": ..., "captions": [...]}} ({exc})'
-            ) from None
-        out.append(Reference(item["file"], [str(c) for c in captions]))
-    if not out:
-        raise PicsiftError(f"{path}: no references")
+    for number, item in read_jsonl(path, FORMAT):
+        captions = item.get("captions") or [item.get("caption")]
+        if not isinstance(item.get("file"), str) or not all(isinstance(c, str) for c in captions):
+            raise PicsiftError(f"{path}:{number}: expected {FORMAT} with text values")
+        out.append(Reference(item["file"], list(captions)))
     return out
 
 
@@ -118,22 +105,8 @@ def evaluate_captions(
     settings: Settings,
     progress: Callable[[str], None] | None = None,
 ) -> CaptionsReport:
-    decoded, skipped = [], []
-    for ref in references:
-        path = images_dir / ref.file
-        try:
-            image = decode_image(
-                path.read_bytes(),
-                str(path),
-                max_pixels=settings.max_image_pixels,
-                max_side=settings.max_side,
-            ).image
-        except (OSError, ImageError) as exc:
-            skipped.append(f"{ref.file}: {getattr(exc, 'reason', exc)}")
-            continue
-        decoded.append((ref, image))
-    if not decoded:
-        raise PicsiftError(f"none of the referenced images could be read under {images_dir}")
+    by_file, skipped = decode_all(images_dir, [r.file for r in references], settings)
+    decoded = [(ref, by_file[ref.file]) for ref in references if ref.file in by_file]
     refs = {ref.file: ref.captions for ref, _ in decoded}
     images = [image for _, image in decoded]
     runs = []

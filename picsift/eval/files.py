@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from picsift.errors import PicsiftError
+from PIL import Image
+
+from picsift.config import Settings
+from picsift.errors import ImageError, PicsiftError
+from picsift.imaging import decode_image
 from picsift.store import Store
 
 
@@ -35,3 +41,45 @@ def resolve_files(
             "index their folder first (and pass --root when names repeat)"
         )
     return out
+
+
+def read_jsonl(path: Path, expected: str) -> list[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each non-blank line; ``expected`` shows the line format in
+    the error that names a bad line."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PicsiftError(f"cannot read {path}: {exc}") from None
+    out = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError as exc:
+            raise PicsiftError(f"{path}:{number}: expected {expected} ({exc})") from None
+        if not isinstance(item, dict):
+            raise PicsiftError(f"{path}:{number}: expected {expected}")
+        out.append((number, item))
+    if not out:
+        raise PicsiftError(f"{path}: no records")
+    return out
+
+
+def decode_all(
+    folder: Path, files: Sequence[str], settings: Settings
+) -> tuple[dict[str, Image.Image], list[str]]:
+    """Decode ``files`` under ``folder`` as the indexer would: (images by file, skip reasons)."""
+    images, skipped = {}, []
+    for file in files:
+        path = folder / file
+        try:
+            data = path.read_bytes()
+            images[file] = decode_image(
+                data, str(path), max_pixels=settings.max_image_pixels, max_side=settings.max_side
+            ).image
+        except (OSError, ImageError) as exc:
+            skipped.append(f"{file}: {getattr(exc, 'reason', exc)}")
+    if not images:
+        raise PicsiftError(f"none of the referenced images could be read under {folder}")
+    return images, skipped

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -10,9 +9,11 @@ from typing import Any
 
 from picsift.config import Settings
 from picsift.describe.ocr import OcrReader
-from picsift.errors import ImageError, PicsiftError
+from picsift.errors import PicsiftError
+from picsift.eval.files import decode_all, read_jsonl
 from picsift.eval.metrics import text_accuracy
-from picsift.imaging import decode_image
+
+FORMAT = '{"file": ..., "text": ...}'
 
 
 @dataclass
@@ -31,24 +32,10 @@ class OcrScores:
 def load_text_references(path: Path) -> list[tuple[str, str]]:
     """JSONL lines ``{"file": ..., "text": ...}``."""
     out = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PicsiftError(f"cannot read references {path}: {exc}") from None
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-            if not isinstance(item["file"], str) or not isinstance(item["text"], str):
-                raise TypeError("file and text must be strings")
-        except (ValueError, KeyError, TypeError) as exc:
-            raise PicsiftError(
-                f'{path}:{number}: expected {{"file": ..., "text": ...}} ({exc})'
-            ) from None
+    for number, item in read_jsonl(path, FORMAT):
+        if not isinstance(item.get("file"), str) or not isinstance(item.get("text"), str):
+            raise PicsiftError(f"{path}:{number}: expected {FORMAT} with text values")
         out.append((item["file"], item["text"]))
-    if not out:
-        raise PicsiftError(f"{path}: no references")
     return out
 
 
@@ -56,27 +43,17 @@ def evaluate_ocr(
     references: list[tuple[str, str]], images_dir: Path, settings: Settings
 ) -> OcrScores:
     reader = OcrReader()
-    got, want, files, skipped = [], [], [], []
+    images, skipped = decode_all(images_dir, [f for f, _ in references], settings)
+    got, want, files = [], [], []
     elapsed = 0.0
     for file, text in references:
-        path = images_dir / file
-        try:
-            image = decode_image(
-                path.read_bytes(),
-                str(path),
-                max_pixels=settings.max_image_pixels,
-                max_side=settings.max_side,
-            ).image
-        except (OSError, ImageError) as exc:
-            skipped.append(f"{file}: {getattr(exc, 'reason', exc)}")
+        if file not in images:
             continue
         start = time.perf_counter()
-        got.append(reader.read(image) or "")
+        got.append(reader.read(images[file]) or "")
         elapsed += time.perf_counter() - start
         want.append(text)
         files.append(file)
-    if not got:
-        raise PicsiftError(f"none of the referenced images could be read under {images_dir}")
     per_file: list[dict[str, Any]] = [
         {"file": f, "expected": w, "read": g, "char_accuracy": round(text_accuracy([g], [w]), 4)}
         for f, g, w in zip(files, got, want, strict=True)
