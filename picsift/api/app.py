@@ -43,6 +43,7 @@ def _lifespan(
                 log.info("loading the models of preset '%s'", state.models.preset.name)
                 try:
                     await state.pool.run(state.models.preload)
+                    await state.pool.run(state.describer.warm)
                 except PicsiftError as exc:  # e.g. ModelUnavailableError: its message says it all
                     log.error("picsift API cannot start: %s", exc)
                     raise
@@ -79,4 +80,8 @@ def create_app(settings: Settings, models: ModelSource | None = None) -> FastAPI
     protected = [Depends(require_api_key)]
     for module in (describe, search, images, categories):
         app.include_router(module.router, dependencies=protected)
+    # The pages under /ui (README "Web UI"). Imported here: picsift.web builds on picsift.api.
+    from picsift.web import install as install_web
+
+    install_web(app, settings)
     return app

@@ -1,0 +1,89 @@
+"""What the Image page shows: the catalog row, its stored description and facets, its
+categories. No model runs: the description is rendered from what indexing stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from picsift.api.state import AppState
+from picsift.describe.templates import TemplateError
+from picsift.store import ImageRow
+from picsift.store.categories import UNSORTED, CategoryStore
+from picsift.web.templating import short_alt
+
+
+@dataclass(frozen=True)
+class ImageView:
+    row: ImageRow
+    name: str
+    alt: str
+    paragraph: str | None
+    facets: dict[str, Any]
+    categories: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def palette(self) -> list[dict[str, Any]]:
+        colours = self.facets.get("colours") or {}
+        return list(colours.get("palette") or [])
+
+    @property
+    def tags(self) -> list[str]:
+        return [str(t) for t in self.facets.get("tags") or []]
+
+    @property
+    def text(self) -> str | None:
+        text = self.facets.get("text")
+        return str(text) if text else None
+
+    @property
+    def composition(self) -> dict[str, Any]:
+        return dict(self.facets.get("composition") or {})
+
+
+def categories_of(state: AppState, image_id: int) -> list[tuple[int, str]]:
+    """The image's leaf categories and their parents, or Unsorted when clustered into none.
+
+    One pass over the memberships through CategoryStore's public reads; a direct
+    ``categories_of(image_id)`` query in the store would be cheaper on huge libraries.
+    """
+    store = CategoryStore(state.store.catalog)
+    items = {c.id: c for c in store.all()}
+    if not items:
+        return []
+    leaves = [cid for cid, members in store.leaf_members().items() if image_id in members]
+    out: list[tuple[int, str]] = []
+    for cid in leaves:
+        leaf = items.get(cid)
+        if leaf is None:
+            continue
+        parent = items.get(leaf.parent_id) if leaf.parent_id is not None else None
+        if parent is not None and (parent.id, parent.name) not in out:
+            out.append((parent.id, parent.name))
+        out.append((leaf.id, leaf.name))
+    return out or [(UNSORTED, "Unsorted")]
+
+
+def image(state: AppState, image_id: int) -> ImageView | None:
+    row = state.store.catalog.get(image_id)
+    if row is None:
+        return None
+    name = Path(row.path).name
+    if row.status != "ok":
+        return ImageView(row, name, short_alt(name), None, {})
+    facets_json = state.store.catalog.facets_of(image_id)
+    try:
+        described = state.describer.describe_indexed(row, facets_json, "paragraph")
+        alt = state.describer.describe_indexed(row, facets_json, "alt").text
+    except TemplateError:  # a broken local override of a shipped template: show the caption
+        return ImageView(row, name, short_alt(row.caption), row.caption, {})
+    return ImageView(
+        row,
+        name,
+        short_alt(alt or row.user_caption or row.caption),
+        described.text,
+        described.facets or {},
+        categories_of(state, image_id),
+    )
