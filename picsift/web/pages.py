@@ -76,11 +76,12 @@ async def category_page(
 async def search_page(
     request: Request,
     q: Annotated[str, Query(max_length=2000)] = "",
+    tag: Annotated[str, Query(max_length=500)] = "",
     state: AppState = Depends(get_state),
 ) -> Response:
     facts: options.FileFacts = request.app.state.picsift_file_facts
     choices = await state.pool.run(options.search_options, state, facts)
-    return render(request, state, "search.html", nav="search", q=q, options=choices)
+    return render(request, state, "search.html", nav="search", q=q, tag=tag, options=choices)
 
 
 @router.get("/images/{image_id}", response_class=HTMLResponse, include_in_schema=False)

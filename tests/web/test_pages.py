@@ -100,6 +100,8 @@ def test_search_page_offers_the_filters_the_api_has(clustered: Path, make_client
     assert 'name="category" value="0"' in html  # Unsorted as a chip
     assert 'id="after"' in html and 'id="before"' in html and 'id="folder"' in html
     assert str(clustered) in html  # the photos' folder is suggested
+    tagged = client.get("/ui/search", params={"q": "bed", "tag": "bed, <i>"}).text
+    assert 'id="tag" name="tag" value="bed, &lt;i&gt;"' in tagged  # from an image's tag chip
 
 
 def test_describe_page_lists_templates_and_facets(client: TestClient) -> None:

@@ -25,6 +25,7 @@ function filters() {
   return {
     category: data.getAll("category"),
     format: data.getAll("format"),
+    tag: (data.get("tag") || "").split(",").map((t) => t.trim()).filter(Boolean),
     after: data.get("after") || "",
     before: data.get("before") || "",
     folder: (data.get("folder") || "").trim(),
@@ -32,7 +33,7 @@ function filters() {
 }
 
 function activeFilters(f) {
-  return f.category.length + f.format.length + [f.after, f.before, f.folder].filter(Boolean).length;
+  return f.category.length + f.format.length + f.tag.length + [f.after, f.before, f.folder].filter(Boolean).length;
 }
 
 /** Why a hit ranked where it did: its rank and score in every channel that found it. */
