@@ -52,6 +52,12 @@ class Settings(BaseSettings):
         default=True, description="Fetch missing weights from the Hugging Face hub on first use."
     )
     device: str = Field(default="auto", description="'auto', 'cpu' or 'cuda'.")
+    embedder_runtime: str | None = Field(
+        default=None,
+        pattern="^(torch|onnx|onnx-int8)$",
+        description="CLIP forward passes: torch (eager, the reference), onnx or onnx-int8 "
+        "(after `picsift models export PRESET [--int8]`); default: the preset's option.",
+    )
     threads: int = Field(default=0, ge=0, description="Torch intra-op threads; 0 = all cores.")
     batch_size: int = Field(default=8, ge=1, le=512)
     decode_workers: int = Field(default=0, ge=0, description="Decoding threads; 0 = cores.")

@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from picsift.cli.common import HomeOpt, out, preset_for, settings_for, user_errors
+from picsift.errors import PicsiftError
 from picsift.models.presets import PresetCatalog
 from picsift.models.provider import ModelProvider
 
@@ -46,3 +47,25 @@ def models_pull(
         provider = ModelProvider(settings, preset)
         for spec in (preset.embedder, preset.captioner):
             out.print(f"{spec.name}: {provider.folder(spec)}", highlight=False)
+
+
+@models_app.command("export")
+def models_export(
+    name: Annotated[str, typer.Argument(help="Preset whose CLIP model to export.")],
+    int8: Annotated[
+        bool, typer.Option("--int8", help="Also write dynamically quantised int8 copies.")
+    ] = False,
+    home: HomeOpt = None,
+) -> None:
+    """Export the preset's CLIP towers to ONNX beside its weights (once); then serve them with
+    PICSIFT_EMBEDDER_RUNTIME=onnx or onnx-int8 (see README "Speed")."""
+    from picsift.models.onnx_clip import export_clip
+
+    with user_errors():
+        settings = settings_for(home)
+        preset = preset_for(settings, name)
+        if preset.embedder.backend != "open_clip":
+            raise PicsiftError(f"preset '{name}': only open_clip embedders export to ONNX")
+        folder = ModelProvider(settings, preset).folder(preset.embedder)
+        for path in export_clip(folder, int8=int8):
+            out.print(f"wrote {path}", highlight=False, soft_wrap=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from picsift.config import Settings
-from picsift.errors import ModelUnavailableError, PicsiftError
+from picsift.errors import ModelUnavailableError, PicsiftError, PresetError
 from picsift.models import locate
 from picsift.models.base import Captioner, ImageTextEmbedder, TextEmbedder
 from picsift.models.presets import ModelSpec, Preset
@@ -42,6 +42,15 @@ def _build_tiny(name: str, target: Path) -> Path:
 def _load(spec: ModelSpec, folder: Path, settings: Settings) -> Any:
     device = pick_device(settings)
     if spec.backend == "open_clip":
+        runtime = settings.embedder_runtime or str(spec.options.get("runtime", "torch"))
+        if runtime in ("onnx", "onnx-int8"):
+            from picsift.models.onnx_clip import OnnxClipEmbedder
+
+            return OnnxClipEmbedder(
+                folder, spec.model_id, device, runtime == "onnx-int8", settings.resolved_threads
+            )
+        if runtime != "torch":
+            raise PresetError(f"model '{spec.name}': unknown runtime '{runtime}'")
         from picsift.models.openclip import OpenClipEmbedder
 
         return OpenClipEmbedder(folder, spec.model_id, device)
