@@ -139,10 +139,15 @@ async def _validation(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _http(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    status = exc.status_code
+    code = _HTTP_CODES.get(status, "http_error")
     message = str(exc.detail) if exc.detail else code.replace("_", " ")
+    if status == 400:
+        # Only the framework raises a bare 400: a body it cannot parse (bytes that are not
+        # UTF-8 JSON, broken multipart). Like any other unusable request, that is a 422.
+        status, code, message = 422, "invalid_request", f"request body: {message}"
     headers: dict[str, Any] | None = getattr(exc, "headers", None)
-    return error_response(exc.status_code, code, message, headers)
+    return error_response(status, code, message, headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:

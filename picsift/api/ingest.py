@@ -21,6 +21,7 @@ from picsift.api.errors import ApiError
 from picsift.api.uploads import decode_upload
 from picsift.cluster.service import CategoryService
 from picsift.config import Settings
+from picsift.errors import StoreError
 from picsift.indexer import Indexer
 from picsift.models.provider import ModelSource
 from picsift.store import ImageRow, Store
@@ -56,7 +57,12 @@ class Ingest:
                 f"{name}: {decoded.format} images can be described or searched with, but not "
                 "stored; convert it to JPEG or PNG",
             )
-        path = self._save(data, name, extension, day or date.today())
+        try:
+            path = self._save(data, name, extension, day or date.today())
+        except OSError as exc:  # disk full, read-only store: say so, instead of a 500
+            raise StoreError(
+                f"{name}: cannot save the upload in {self.folder}: {exc.strerror or exc}"
+            ) from exc
         try:
             return self._index(path, name)
         except BaseException:

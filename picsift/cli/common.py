@@ -51,7 +51,8 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except PicsiftError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False)
+        # soft_wrap: a long path stays whole (copyable) instead of being cut at the width
+        err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_ERROR) from None
 
 

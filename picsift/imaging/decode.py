@@ -44,7 +44,27 @@ class DecodedImage:
     taken_at: str | None
 
 
+# Magic numbers of the formats picsift reads: a file that starts like one but cannot be
+# opened is a broken image of that format (422), not "not an image" (415).
+_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"GIF87a", "GIF"),
+    (b"GIF89a", "GIF"),
+    (b"II*\x00", "TIFF"),
+    (b"MM\x00*", "TIFF"),
+)
+
+
+def _signature_format(data: bytes) -> str | None:
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WEBP"
+    return next((fmt for magic, fmt in _SIGNATURES if data.startswith(magic)), None)
+
+
 def _not_an_image_reason(data: bytes) -> str:
+    if fmt := _signature_format(data):
+        return f"truncated or corrupt {fmt} data (its header cannot be read)"
     head = data[:512].lstrip()
     if head.startswith(b"%PDF"):
         return "not an image: the file is a PDF document"
@@ -114,7 +134,9 @@ def decode_image(
     except UnidentifiedImageError:
         raise ImageError(source, _not_an_image_reason(data)) from None
     except Exception as exc:
-        raise ImageError(source, f"unreadable image header: {exc}") from None
+        kind = _signature_format(data)
+        prefix = f"truncated or corrupt {kind} data: " if kind else ""
+        raise ImageError(source, f"{prefix}unreadable image header ({exc})") from None
 
     fmt = img.format or "unknown"
     width, height = img.size

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,7 +72,12 @@ def _add(path: str, out: ScanResult) -> None:
     try:
         st = os.stat(path)
     except OSError as exc:
-        reason = "broken symbolic link" if os.path.islink(path) else f"cannot stat: {exc.strerror}"
+        if exc.errno == errno.ELOOP:
+            reason = "symbolic link loop (it points back to itself)"
+        elif os.path.islink(path):
+            reason = "broken symbolic link"
+        else:
+            reason = f"cannot stat: {exc.strerror}"
         out.problems.append((path, reason))
         return
     out.files.append(FileStat(path, st.st_size, st.st_mtime_ns))

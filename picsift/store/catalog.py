@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -83,6 +83,23 @@ _ROW_COLUMNS = (
 )
 
 
+def _hint(exc: sqlite3.Error) -> str:
+    """What to do about a failed write, from SQLite's message."""
+    lowered = str(exc).lower()
+    if "full" in lowered:
+        return "; free some disk space and run again (what was committed is safe)"
+    if "readonly" in lowered or "read-only" in lowered:
+        return "; the store is read-only: make it writable or use another --home"
+    if "disk i/o" in lowered or "unable to open" in lowered:
+        return "; check that the disk is not full and the store is writable"
+    return ""
+
+
+def write_error(db_path: Path, exc: sqlite3.Error) -> StoreError:
+    """A failed catalog write as one sentence, with what to do about it."""
+    return StoreError(f"cannot write the catalog {db_path}: {exc}{_hint(exc)}")
+
+
 class Catalog:
     def __init__(self, db_path: Path) -> None:
         self.path = db_path
@@ -95,7 +112,7 @@ class Catalog:
             self._conn.execute("PRAGMA foreign_keys = ON")
             register_functions(self._conn)
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the catalog {db_path}: {exc}") from exc
+            raise StoreError(f"cannot open the catalog {db_path}: {exc}{_hint(exc)}") from exc
         self._lock = threading.RLock()
         self._analysed: tuple[int, int] | None = None
         migrate(self._conn, str(db_path))
@@ -105,15 +122,25 @@ class Catalog:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; a failed write (disk full, read-only store) is rolled back
+        and becomes a StoreError naming the catalog and the cause."""
         with self._lock:
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
                 yield self._conn
                 self._conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._rollback()
+                raise write_error(self.path, exc) from exc
             except BaseException:
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
+                self._rollback()
                 raise
+
+    def _rollback(self) -> None:
+        if self._conn.in_transaction:
+            # When ROLLBACK itself fails (the disk is full), SQLite has rolled back already.
+            with suppress(sqlite3.Error):
+                self._conn.execute("ROLLBACK")
 
     def _read(self, sql: str, params: Sequence[object] = ()) -> _Rows:
         """Run a read under the connection's lock: API worker threads share this connection,

@@ -17,6 +17,7 @@ from typing import Any
 import faiss
 import numpy as np
 
+from picsift.errors import StoreError
 from picsift.store.catalog import Catalog
 
 DEFAULT_APPROXIMATE_ABOVE = 50_000  # flat search at 100k costs ~18 ms on 2 cores, HNSW ~0.5
@@ -166,5 +167,12 @@ def load_or_rebuild(
     )
     built = VectorIndex.build(ids, vectors, stamp)
     if save:
-        built.save(folder, space)
+        try:
+            built.save(folder, space)
+        except OSError as exc:  # disk full, read-only store: the catalog is intact
+            raise StoreError(
+                f"cannot write the vector index in {folder}: {exc.strerror or exc}; free some "
+                "disk space or make the store writable (the index is derived from the catalog "
+                "and is rebuilt then)"
+            ) from exc
     return built

@@ -22,7 +22,7 @@ router = APIRouter(tags=["describe"])
     responses={
         200: {"content": {"text/plain": {}}, "description": "The description (JSON or text)."},
         201: {"model": StoredDescriptionOut, "description": "Stored (store=true): new row."},
-        **errors(401, 409, 413, 415, 422, 503),
+        **errors(400, 401, 409, 413, 415, 422, 503),
     },
 )
 async def describe(

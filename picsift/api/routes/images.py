@@ -134,7 +134,16 @@ def _stored_description(state: AppState, image_id: int, template: str) -> dict[s
     return state.describer.describe_indexed(row, facets, template).to_dict()
 
 
-@router.get("/images/{image_id}/description", responses=errors(401, 404, 409, 422, 503))
+@router.get(
+    "/images/{image_id}/description",
+    responses={
+        200: {
+            "content": {"application/json": {}, "text/plain": {}},
+            "description": "The description (JSON, or its text with format=text).",
+        },
+        **errors(401, 404, 409, 422, 503),
+    },
+)
 async def stored_description(
     image_id: ImageId,
     template: str = Query("paragraph", max_length=64, description="Any template name."),
