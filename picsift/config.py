@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from platformdirs import user_data_dir
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Lists read from the environment as "a,b,c" (JSON lists work too).
@@ -28,6 +28,14 @@ class Settings(BaseSettings):
     """Process-wide configuration; built once at the edge (CLI, API) and passed down."""
 
     model_config = SettingsConfigDict(env_prefix="PICSIFT_", extra="ignore")
+
+    @model_validator(mode="after")
+    def _read_key_needs_admin_key(self) -> Settings:
+        if self.api_read_key and not self.api_key:
+            raise ValueError("PICSIFT_API_READ_KEY needs PICSIFT_API_KEY (the admin key) too")
+        if self.api_read_key and self.api_read_key == self.api_key:
+            raise ValueError("PICSIFT_API_READ_KEY must differ from PICSIFT_API_KEY")
+        return self
 
     @field_validator(
         "describe_facets", "index_facets", "tag_vocabularies", "cors_origins", mode="before"
@@ -150,7 +158,12 @@ class Settings(BaseSettings):
     api_key: str | None = Field(
         default=None,
         description="API: when set (non-empty), every route but /health needs the header "
-        "X-API-Key with this value.",
+        "X-API-Key with this value (or api_read_key's); the admin key.",
+    )
+    api_read_key: str | None = Field(
+        default=None,
+        description="API: a second key that may search, browse and describe but not change "
+        "the library (add images, store descriptions, rename categories: 403). Needs api_key.",
     )
     cors_origins: CommaList = Field(
         default=[],

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hmac
 
-from fastapi import Depends, Request, Security
+from fastapi import Depends, Query, Request, Security
 from fastapi.security import APIKeyHeader
 
 from picsift.api.errors import ApiError
@@ -46,18 +46,62 @@ def get_images(state: AppState = Depends(get_state)) -> Images:
     return state.images
 
 
+def _matches(key: str | None, expected: str | None) -> bool:
+    return (
+        bool(expected)
+        and key is not None
+        and hmac.compare_digest(key.encode(), str(expected).encode())
+    )
+
+
+def _unauthorized() -> ApiError:
+    return ApiError(
+        401,
+        "unauthorized",
+        f"missing or wrong API key: send it in the {API_KEY_HEADER} header",
+        {"WWW-Authenticate": API_KEY_HEADER},
+    )
+
+
 def require_api_key(
     key: str | None = Security(_api_key_header),
     settings: Settings = Depends(get_settings),
 ) -> None:
-    """When an API key is configured, the request must carry it (constant-time compare)."""
-    expected = settings.api_key
-    if not expected:
+    """When an API key is configured, the request must carry it or the read-only key
+    (constant-time compare)."""
+    if not settings.api_key:
         return
-    if key is None or not hmac.compare_digest(key.encode(), expected.encode()):
+    if not (_matches(key, settings.api_key) or _matches(key, settings.api_read_key)):
+        raise _unauthorized()
+
+
+def check_admin_key(key: str | None, settings: Settings) -> None:
+    """Changes to the library (adding, storing, renaming) need the admin key: the read-only
+    key gets 403, no or a wrong key 401."""
+    if not settings.api_key or _matches(key, settings.api_key):
+        return
+    if _matches(key, settings.api_read_key):
         raise ApiError(
-            401,
-            "unauthorized",
-            f"missing or wrong API key: send it in the {API_KEY_HEADER} header",
-            {"WWW-Authenticate": API_KEY_HEADER},
+            403,
+            "read_only_key",
+            "this API key may search and read but not change the library; use the admin key",
         )
+    raise _unauthorized()
+
+
+def require_admin_key(
+    key: str | None = Security(_api_key_header),
+    settings: Settings = Depends(get_settings),
+) -> None:
+    check_admin_key(key, settings)
+
+
+def admin_key_if_storing(
+    store: bool = Query(False, description="Also add the image to the library."),
+    key: str | None = Security(_api_key_header),
+    settings: Settings = Depends(get_settings),
+) -> bool:
+    """``store=true`` changes the library, so it needs the admin key; returns ``store``."""
+    if store:
+        check_admin_key(key, settings)
+    return store

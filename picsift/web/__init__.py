@@ -9,7 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from picsift.config import Settings
 from picsift.web import login, pages
-from picsift.web.auth import LoginRequiredError, SessionKeyMiddleware
+from picsift.web.auth import LoginRequiredError, SessionKeyMiddleware, page_keys
 from picsift.web.options import FileFacts
 from picsift.web.templating import make_templates, package_dir
 
@@ -20,7 +20,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     """Add the pages, the login form and the static files (CSS, JS; public, no data), and,
     with an API key, let the pages' session cookie stand for it (see :mod:`.auth`)."""
     if settings.api_key:
-        app.add_middleware(SessionKeyMiddleware, api_key=settings.api_key)
+        app.add_middleware(SessionKeyMiddleware, api_keys=page_keys(settings))
     app.state.picsift_templates = make_templates()
     app.state.picsift_file_facts = FileFacts()
     app.add_exception_handler(LoginRequiredError, login.login_redirect)

@@ -77,11 +77,19 @@ def require_page_access(
     key: str | None = Security(_api_key_header),
     settings: Settings = Depends(get_settings),
 ) -> None:
-    """Pages: open without a configured key; else the header key or the session cookie."""
-    expected = settings.api_key
-    if not expected or key_matches(key, expected) or has_session(request, expected):
+    """Pages: open without a configured key; else a key (admin or read-only) in the header
+    or a session cookie made from one."""
+    if not settings.api_key:
         return
+    for expected in page_keys(settings):
+        if key_matches(key, expected) or has_session(request, expected):
+            return
     raise LoginRequiredError(login_url(request))
+
+
+def page_keys(settings: Settings) -> list[str]:
+    """The keys a person may sign in with: the admin key, then the read-only one."""
+    return [k for k in (settings.api_key, settings.api_read_key) if k]
 
 
 class SessionKeyMiddleware:
@@ -89,10 +97,10 @@ class SessionKeyMiddleware:
     in process (it never leaves the server), for reads, or for writes that carry
     ``X-Picsift-Request``. Anything else passes through untouched to the API's guard."""
 
-    def __init__(self, app: ASGIApp, api_key: str) -> None:
+    def __init__(self, app: ASGIApp, api_keys: list[str]) -> None:
         self.app = app
-        self._key = api_key.encode()
-        self._token = session_token(api_key).encode()
+        # each session stands for the key it was made from: a read-only sign-in stays read-only
+        self._keys = [(session_token(k).encode(), k.encode()) for k in api_keys]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -101,7 +109,9 @@ class SessionKeyMiddleware:
             safe = scope["method"] in _SAFE_METHODS or REQUEST_HEADER.lower().encode() in names
             if safe and API_KEY_HEADER.lower().encode() not in names:
                 cookie = HTTPConnection(scope).cookies.get(SESSION_COOKIE)
-                if cookie is not None and hmac.compare_digest(cookie.encode(), self._token):
-                    headers.append((API_KEY_HEADER.lower().encode(), self._key))
-                    scope = {**scope, "headers": headers}
+                for token, key in self._keys if cookie is not None else ():
+                    if hmac.compare_digest(cookie.encode(), token):  # type: ignore[union-attr]
+                        headers.append((API_KEY_HEADER.lower().encode(), key))
+                        scope = {**scope, "headers": headers}
+                        break
         await self.app(scope, receive, send)

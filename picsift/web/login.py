@@ -14,6 +14,7 @@ from picsift.web.auth import (
     SESSION_DAYS,
     LoginRequiredError,
     key_matches,
+    page_keys,
     safe_next,
     session_token,
 )
@@ -60,12 +61,13 @@ async def login(
     target = safe_next(next_url)
     if not settings.api_key:
         return RedirectResponse(target, status_code=303)
-    if not key_matches(key, settings.api_key):
+    matched = next((k for k in page_keys(settings) if key_matches(key, k)), None)
+    if matched is None:
         return _form(request, target, "That is not the API key of this server.", 401)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
-        session_token(settings.api_key),
+        session_token(matched),
         max_age=SESSION_DAYS * 86_400,
         path="/",
         httponly=True,

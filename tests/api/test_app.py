@@ -131,3 +131,31 @@ def test_without_preload_models_load_on_first_use(make_client: MakeClient) -> No
     described = client.post("/describe", files={"file": ("a.jpg", photo_bytes, "image/jpeg")})
     assert described.status_code == 200
     assert client.get("/health").json()["models_loaded"] is True
+
+
+def test_read_only_key_reads_but_cannot_change_the_library(
+    make_client: MakeClient, photos: Path
+) -> None:
+    client = make_client(api_key="admin-secret", api_read_key="reader")
+    read, admin = {"X-API-Key": "reader"}, {"X-API-Key": "admin-secret"}
+    assert client.get("/search", params={"q": "red"}, headers=read).status_code == 200
+    assert client.post("/search", json={"q": "red"}, headers=read).status_code == 200
+    files = upload(photo(photos))
+    assert client.post("/describe", files=files, headers=read).status_code == 200
+    for method, url, kwargs in (
+        ("POST", "/images", {"files": files}),
+        ("POST", "/describe?store=true", {"files": files}),
+        ("PATCH", "/categories/1", {"json": {"name": "x"}}),
+    ):
+        denied = client.request(method, url, headers=read, **kwargs)
+        assert denied.status_code == 403, (url, denied.text)
+        assert denied.json()["error"]["code"] == "read_only_key"
+        assert client.request(method, url, **kwargs).status_code == 401
+    assert client.post("/images", files=files, headers=admin).status_code == 201
+
+
+def test_read_key_needs_an_admin_key() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="PICSIFT_API_KEY"):
+        Settings(api_read_key="reader")

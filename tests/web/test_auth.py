@@ -59,6 +59,18 @@ def test_session_writes_need_the_pages_header(keyed: TestClient) -> None:
     assert ok.status_code == 200
 
 
+def test_a_read_only_sign_in_stays_read_only(clustered: Path, make_client: MakeClient) -> None:
+    client = make_client(api_key=KEY, api_read_key="reader")
+    assert _login(client, "reader").status_code == 303  # type: ignore[attr-defined]
+    assert client.cookies[SESSION_COOKIE] == session_token("reader")
+    assert client.get("/ui").status_code == 200
+    assert client.get("/search", params={"q": "red"}).status_code == 200
+    cid = client.get("/categories").json()["categories"][0]["id"]
+    page_write = {"X-Picsift-Request": "1"}
+    denied = client.patch(f"/categories/{cid}", json={"name": "x"}, headers=page_write)
+    assert denied.status_code == 403 and denied.json()["error"]["code"] == "read_only_key"
+
+
 def test_header_key_still_works_and_logout_ends_the_session(keyed: TestClient) -> None:
     assert keyed.get("/categories", headers={"X-API-Key": KEY}).status_code == 200
     assert keyed.get("/ui", headers={"X-API-Key": KEY}).status_code == 200

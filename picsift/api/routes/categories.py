@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 
-from picsift.api.deps import get_state
+from picsift.api.deps import get_state, require_admin_key
 from picsift.api.errors import ApiError
 from picsift.api.images import row_dict
 from picsift.api.params import MAX_LIMIT
@@ -107,7 +107,11 @@ def _rename(state: AppState, category_id: int, name: str | None) -> dict[str, An
     return _out(store.rename(category_id, name))
 
 
-@router.patch("/categories/{category_id}", responses=errors(401, 404, 422, 503))
+@router.patch(
+    "/categories/{category_id}",
+    responses=errors(401, 403, 404, 422, 503),
+    dependencies=[Depends(require_admin_key)],
+)
 async def rename_category(
     category_id: CategoryId, body: RenameIn, state: AppState = Depends(get_state)
 ) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from picsift.api.deps import get_state
+from picsift.api.deps import admin_key_if_storing, get_state
 from picsift.api.images import row_dict
 from picsift.api.schemas import DescriptionOut, StoredDescriptionOut, errors
 from picsift.api.state import AppState
@@ -22,13 +22,13 @@ router = APIRouter(tags=["describe"])
     responses={
         200: {"content": {"text/plain": {}}, "description": "The description (JSON or text)."},
         201: {"model": StoredDescriptionOut, "description": "Stored (store=true): new row."},
-        **errors(400, 401, 409, 413, 415, 422, 503),
+        **errors(400, 401, 403, 409, 413, 415, 422, 503),
     },
 )
 async def describe(
     file: UploadFile = File(..., description="The image."),
     fmt: Literal["json", "text"] = Query("json", alias="format"),
-    store: bool = Query(False, description="Also add the image to the library."),
+    store: bool = Depends(admin_key_if_storing),
     template: str | None = Query(
         None, max_length=64, description="paragraph, alt, tags, seo, markdown, json, or yours."
     ),

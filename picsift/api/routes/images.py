@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, File, Path, Query, Response, UploadFile
 from fastapi.responses import FileResponse, PlainTextResponse
 from pydantic import AfterValidator
 
-from picsift.api.deps import get_images, get_pool, get_search, get_state
+from picsift.api.deps import get_images, get_pool, get_search, get_state, require_admin_key
 from picsift.api.errors import ApiError
 from picsift.api.images import Images, row_dict
 from picsift.api.params import MAX_LIMIT, SearchRequest, to_options
@@ -47,7 +47,11 @@ THUMBNAIL_CACHE = "private, max-age=31536000"
 
 
 @router.post(
-    "/images", status_code=201, response_model=ImageOut, responses=errors(401, 409, 413, 415, 422)
+    "/images",
+    status_code=201,
+    response_model=ImageOut,
+    responses=errors(401, 403, 409, 413, 415, 422),
+    dependencies=[Depends(require_admin_key)],
 )
 async def add_image(
     response: Response,
