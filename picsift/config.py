@@ -38,7 +38,12 @@ class Settings(BaseSettings):
         return self
 
     @field_validator(
-        "describe_facets", "index_facets", "tag_vocabularies", "cors_origins", mode="before"
+        "describe_facets",
+        "index_facets",
+        "tag_vocabularies",
+        "cors_origins",
+        "fetch_allow",
+        mode="before",
     )
     @classmethod
     def _comma_list(cls, value: Any) -> Any:
@@ -164,6 +169,19 @@ class Settings(BaseSettings):
         default=None,
         description="API: a second key that may search, browse and describe but not change "
         "the library (add images, store descriptions, rename categories: 403). Needs api_key.",
+    )
+    fetch_urls: bool = Field(
+        default=False,
+        description="API: let POST /describe fetch image_url (http/https, public addresses "
+        "only unless allowed, same-host redirects, upload size limit).",
+    )
+    fetch_allow: CommaList = Field(
+        default=[],
+        description="API: hosts or networks (CIDR) image_url may reach even though they are "
+        "private, loopback or link-local, e.g. 10.0.0.0/8,images.local.",
+    )
+    fetch_timeout: float = Field(
+        default=10.0, gt=0.0, le=300.0, description="API: seconds one image_url fetch may take."
     )
     cors_origins: CommaList = Field(
         default=[],

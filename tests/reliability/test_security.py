@@ -205,8 +205,10 @@ def test_api_key_comparison_is_constant_time() -> None:
 
     from picsift.api import deps
 
-    source = inspect.getsource(deps.require_api_key)
+    source = inspect.getsource(deps._matches)  # what every key check goes through
     assert "hmac.compare_digest(" in source and "==" not in source.split("compare_digest")[1]
+    for check in (deps.require_api_key, deps.check_admin_key):
+        assert "_matches(" in inspect.getsource(check)
 
 
 @pytest.mark.parametrize(

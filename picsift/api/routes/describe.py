@@ -6,8 +6,11 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi.responses import JSONResponse, PlainTextResponse
+from starlette.concurrency import run_in_threadpool
 
 from picsift.api.deps import admin_key_if_storing, get_state
+from picsift.api.errors import ApiError
+from picsift.api.fetch import fetch_image
 from picsift.api.images import row_dict
 from picsift.api.schemas import DescriptionOut, StoredDescriptionOut, errors
 from picsift.api.state import AppState
@@ -22,11 +25,17 @@ router = APIRouter(tags=["describe"])
     responses={
         200: {"content": {"text/plain": {}}, "description": "The description (JSON or text)."},
         201: {"model": StoredDescriptionOut, "description": "Stored (store=true): new row."},
-        **errors(400, 401, 403, 409, 413, 415, 422, 503),
+        **errors(400, 401, 403, 409, 413, 415, 422, 502, 503, 504),
     },
 )
 async def describe(
-    file: UploadFile = File(..., description="The image."),
+    file: UploadFile | None = File(None, description="The image (or give image_url)."),
+    image_url: str | None = Query(
+        None,
+        max_length=2000,
+        description="Fetch the image from this http(s) URL instead (off unless the server "
+        "sets PICSIFT_FETCH_URLS; public addresses only unless allowed).",
+    ),
     fmt: Literal["json", "text"] = Query("json", alias="format"),
     store: bool = Depends(admin_key_if_storing),
     template: str | None = Query(
@@ -39,7 +48,13 @@ async def describe(
 ) -> Any:
     """Describe the image: the chosen facets rendered by the chosen template, plus the facets
     themselves, its size and format."""
-    data, name = await read_upload(file, state.settings.max_upload_bytes)
+    if (file is None) == (image_url is None):
+        raise ApiError(422, "invalid_request", "send exactly one of: a file, or image_url")
+    if file is not None:
+        data, name = await read_upload(file, state.settings.max_upload_bytes)
+    else:
+        assert image_url is not None
+        data, name = await run_in_threadpool(fetch_image, image_url, state.settings)
     meaningless = state.models.preset.meaningless
     if store:
         row = await state.pool.run(state.ingest.add, data, name)
