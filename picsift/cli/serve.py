@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import sys
 from functools import partial
 from typing import Annotated
 
@@ -73,6 +74,11 @@ def run_server(settings: Settings, host: str, port: int) -> None:
         partial(create_app, settings), factory=True, host=host, port=port, log_level="info"
     )
     server = uvicorn.Server(config)
+    # Worker threads run Python-level search and inference code holding the GIL; with the
+    # default 5 ms switch interval the event loop waits several slices before it can even
+    # answer "busy" (503). A shorter interval keeps overload answers fast
+    # (bench/bench_load.py) at a small cost in throughput.
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     try:
         server.run()  # returns on Ctrl-C / SIGTERM after a graceful shutdown
     except SystemExit as exc:  # uvicorn's way to report a failed start-up
@@ -83,3 +89,4 @@ def run_server(settings: Settings, host: str, port: int) -> None:
 
 
 COMMANDS = [serve]
+SWITCH_INTERVAL_S = 0.001
