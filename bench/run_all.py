@@ -100,6 +100,25 @@ def _model_facets(d: dict[str, Any]) -> list[str]:
     return out
 
 
+def _runtime(d: dict[str, Any]) -> list[str]:
+    rates, ratio = d.get("images_per_second_median", {}), d.get("ratio_over_naive", {})
+    return [
+        f"CLIP images/s: naive {rates.get('naive_one_at_a_time')}, eager {rates.get('eager')}, "
+        f"onnx {rates.get('onnx')}, onnx-int8 {rates.get('onnx-int8')} "
+        f"(int8 x{ratio.get('onnx-int8')} naive)",
+        f"text query ms: {d.get('query_ms_median')}",
+    ]
+
+
+def _captioner(d: dict[str, Any]) -> list[str]:
+    med = d.get("seconds_per_image_median", {})
+    return [
+        f"s/image at {d.get('tokens')} tokens: naive {med.get('naive')}, fp32 "
+        f"{med.get('picsift_fp32')}, int8 {med.get('picsift_int8')} "
+        f"(speed-up {d.get('speedup_over_naive')})"
+    ]
+
+
 def _serve(d: dict[str, Any]) -> list[str]:
     s = d.get("picsift_serve", {})
     out = [
@@ -157,6 +176,8 @@ SUITE = (
     ),
     Bench("index", "bench_index.py", (), None, _index),
     Bench("model_facets", "bench_model_facets.py", (), None, _model_facets),
+    Bench("runtime", "bench_runtime.py", (), None, _runtime),
+    Bench("captioner", "bench_captioner.py", (), None, _captioner),
     Bench("serve", "bench_serve.py", (), ("--tiny", "--rounds", "1", "--searches", "3"), _serve),
     Bench("web", "bench_web.py", (), None, _web),
     Bench("load", "bench_load.py", (), None, _load),

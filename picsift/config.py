@@ -71,6 +71,12 @@ class Settings(BaseSettings):
         description="CLIP forward passes: torch (eager, the reference), onnx or onnx-int8 "
         "(after `picsift models export PRESET [--int8]`); default: the preset's option.",
     )
+    captioner_runtime: str | None = Field(
+        default=None,
+        pattern="^(torch|int8)$",
+        description="Captioner forward passes: torch (fp32, the reference) or int8 (dynamic "
+        "quantisation of the Linear layers, CPU); default: the preset's option.",
+    )
     threads: int = Field(default=0, ge=0, description="Torch intra-op threads; 0 = all cores.")
     batch_size: int = Field(default=8, ge=1, le=512)
     decode_workers: int = Field(default=0, ge=0, description="Decoding threads; 0 = cores.")

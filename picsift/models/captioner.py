@@ -40,6 +40,18 @@ class TransformersCaptioner(CaptionerBase):
         model_class = getattr(transformers, class_name)
         self._processor: Any = transformers.AutoProcessor.from_pretrained(folder)
         self._model: Any = model_class.from_pretrained(folder).to(device).eval()
+        self.runtime = str(options.get("runtime", "torch"))
+        if self.runtime == "int8":
+            if device.type != "cpu":
+                raise PresetError(f"captioner '{model_id}': runtime int8 runs on the CPU only")
+            # Dynamic int8 of every Linear layer (weights int8, activations quantised on the
+            # fly): the language model and most of the vision encoder are Linear layers, so
+            # this is most of the compute; captions may differ slightly from fp32.
+            self._model = torch.ao.quantization.quantize_dynamic(
+                self._model, {torch.nn.Linear}, dtype=torch.qint8
+            )
+        elif self.runtime != "torch":
+            raise PresetError(f"captioner '{model_id}': unknown runtime '{self.runtime}'")
         self._device = device
         self._prompt: str | None = options.get("prompt")
         # Florence-2 answers "<OD>" with labels and quantised boxes: objects for free

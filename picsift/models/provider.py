@@ -57,7 +57,10 @@ def _load(spec: ModelSpec, folder: Path, settings: Settings) -> Any:
     if spec.backend == "transformers":
         from picsift.models.captioner import TransformersCaptioner
 
-        return TransformersCaptioner(folder, spec.model_id, device, spec.options)
+        options = dict(spec.options)
+        if settings.captioner_runtime:
+            options["runtime"] = settings.captioner_runtime
+        return TransformersCaptioner(folder, spec.model_id, device, options)
     if spec.backend == "sentence_transformers":
         from picsift.models.sentence import SentenceTransformerEmbedder
 

@@ -1,0 +1,119 @@
+"""Florence-2 base captioning on a CPU: the naive loop against picsift's fp32 and int8 paths.
+
+The default captioner's architecture at random weights (same compute as the real model),
+every caption exactly ``--tokens`` long (min = max new tokens: random weights never stop
+early, real ones do, so real captions cost at most this). Interleaved round by round:
+
+- naive: what a user writes from the model card: processor + ``generate`` one image at a time
+  (greedy);
+- picsift fp32: ``TransformersCaptioner`` batched (greedy);
+- picsift int8: the same with ``runtime = "int8"`` (dynamic quantisation of Linear layers).
+
+Run: ``.venv/bin/python bench/bench_captioner.py [--images 8 --rounds 3 --tokens 30]``
+(writes bench/results/captioner.json)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+from PIL import Image
+
+from picsift.models.captioner import TransformersCaptioner
+from picsift.models.tiny import build_full_size_random
+from picsift.resources import sample_photos_dir
+
+REPO = Path(__file__).resolve().parent.parent
+PROMPT = "<MORE_DETAILED_CAPTION>"
+
+
+def naive(folder: Path, images: list[Image.Image], tokens: int) -> float:
+    import transformers
+
+    processor = transformers.AutoProcessor.from_pretrained(folder)
+    model = transformers.Florence2ForConditionalGeneration.from_pretrained(folder).eval()
+    start = time.perf_counter()
+    for image in images:
+        inputs = processor(text=PROMPT, images=image, return_tensors="pt")
+        with torch.no_grad():
+            out = model.generate(
+                input_ids=inputs["input_ids"],
+                pixel_values=inputs["pixel_values"],
+                max_new_tokens=tokens,
+                min_new_tokens=tokens,
+                num_beams=1,
+                do_sample=False,
+            )
+        processor.batch_decode(out, skip_special_tokens=True)
+    return (time.perf_counter() - start) / len(images)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--images", type=int, default=8)
+    ap.add_argument("--batch-size", type=int, default=4)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--tokens", type=int, default=30)
+    ap.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "captioner.json")
+    args = ap.parse_args()
+    torch.set_num_threads(os.cpu_count() or 1)
+    photos = [Image.open(p).convert("RGB") for p in sorted(sample_photos_dir().glob("*.jpg"))]
+    images = [photos[i % len(photos)] for i in range(args.images)]
+    options = {
+        "model_class": "Florence2ForConditionalGeneration",
+        "prompt": PROMPT,
+        "max_new_tokens": args.tokens,
+        "min_new_tokens": args.tokens,
+        "num_beams": 1,
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = build_full_size_random("florence-2-base", Path(tmp) / "florence")
+        cpu = torch.device("cpu")
+        variants = {
+            "picsift_fp32": TransformersCaptioner(folder, "m", cpu, options),
+            "picsift_int8": TransformersCaptioner(folder, "m", cpu, {**options, "runtime": "int8"}),
+        }
+        for captioner in variants.values():  # warm-up
+            captioner.caption(images[:1])
+        seconds: dict[str, list[float]] = {"naive": [], **{k: [] for k in variants}}
+        same_tokens: list[float] = []
+        for r in range(args.rounds):
+            seconds["naive"].append(naive(folder, images[:4], args.tokens))
+            outputs = {}
+            for name, captioner in variants.items():
+                start = time.perf_counter()
+                got: list[str] = []
+                for i in range(0, len(images), args.batch_size):
+                    got += captioner.caption(images[i : i + args.batch_size])
+                seconds[name].append((time.perf_counter() - start) / len(images))
+                outputs[name] = got
+            pairs = zip(outputs["picsift_fp32"], outputs["picsift_int8"], strict=True)
+            same_tokens.append(statistics.fmean(a == b for a, b in pairs))
+            print(f"round {r + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in seconds.items()))
+    med = {k: round(statistics.median(v), 3) for k, v in seconds.items()}
+    result: dict[str, Any] = {
+        "note": "Florence-2 base at random weights: speed only; captions meaningless",
+        "images": args.images,
+        "batch_size": args.batch_size,
+        "tokens": args.tokens,
+        "rounds": args.rounds,
+        "seconds_per_image_median": med,
+        "speedup_over_naive": {k: round(med["naive"] / v, 2) for k, v in med.items()},
+        "int8_captions_identical_to_fp32": round(statistics.fmean(same_tokens), 3),
+        "seconds_per_image": seconds,
+    }
+    print(json.dumps({k: v for k, v in result.items() if k != "seconds_per_image"}, indent=2))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
