@@ -7,7 +7,8 @@ early, real ones do, so real captions cost at most this). Interleaved round by r
 - naive: what a user writes from the model card: processor + ``generate`` one image at a time
   (greedy);
 - picsift fp32: ``TransformersCaptioner`` batched (greedy);
-- picsift int8: the same with ``runtime = "int8"`` (dynamic quantisation of Linear layers).
+- picsift int8: the same with ``runtime = "int8"`` (dynamic quantisation of Linear layers);
+- picsift bf16: the same with ``runtime = "bf16"`` (bfloat16 weights; AMX / AVX512-BF16).
 
 Run: ``.venv/bin/python bench/bench_captioner.py [--images 8 --rounds 3 --tokens 30]``
 (writes bench/results/captioner.json)
@@ -80,11 +81,12 @@ def main() -> None:
         variants = {
             "picsift_fp32": TransformersCaptioner(folder, "m", cpu, options),
             "picsift_int8": TransformersCaptioner(folder, "m", cpu, {**options, "runtime": "int8"}),
+            "picsift_bf16": TransformersCaptioner(folder, "m", cpu, {**options, "runtime": "bf16"}),
         }
         for captioner in variants.values():  # warm-up
             captioner.caption(images[:1])
         seconds: dict[str, list[float]] = {"naive": [], **{k: [] for k in variants}}
-        same_tokens: list[float] = []
+        same_tokens: dict[str, list[float]] = {"picsift_int8": [], "picsift_bf16": []}
         for r in range(args.rounds):
             seconds["naive"].append(naive(folder, images[:4], args.tokens))
             outputs = {}
@@ -95,8 +97,9 @@ def main() -> None:
                     got += captioner.caption(images[i : i + args.batch_size])
                 seconds[name].append((time.perf_counter() - start) / len(images))
                 outputs[name] = got
-            pairs = zip(outputs["picsift_fp32"], outputs["picsift_int8"], strict=True)
-            same_tokens.append(statistics.fmean(a == b for a, b in pairs))
+            for name in ("picsift_int8", "picsift_bf16"):
+                pairs = zip(outputs["picsift_fp32"], outputs[name], strict=True)
+                same_tokens[name].append(statistics.fmean(a == b for a, b in pairs))
             print(f"round {r + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in seconds.items()))
     med = {k: round(statistics.median(v), 3) for k, v in seconds.items()}
     result: dict[str, Any] = {
@@ -107,7 +110,9 @@ def main() -> None:
         "rounds": args.rounds,
         "seconds_per_image_median": med,
         "speedup_over_naive": {k: round(med["naive"] / v, 2) for k, v in med.items()},
-        "int8_captions_identical_to_fp32": round(statistics.fmean(same_tokens), 3),
+        "captions_identical_to_fp32": {
+            k: round(statistics.fmean(v), 3) for k, v in same_tokens.items()
+        },
         "seconds_per_image": seconds,
     }
     print(json.dumps({k: v for k, v in result.items() if k != "seconds_per_image"}, indent=2))

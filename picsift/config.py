@@ -73,9 +73,10 @@ class Settings(BaseSettings):
     )
     captioner_runtime: str | None = Field(
         default=None,
-        pattern="^(torch|int8)$",
-        description="Captioner forward passes: torch (fp32, the reference) or int8 (dynamic "
-        "quantisation of the Linear layers, CPU); default: the preset's option.",
+        pattern="^(torch|int8|bf16)$",
+        description="Captioner forward passes: torch (fp32, the reference), bf16 (bfloat16; "
+        "fast on CPUs with AMX or AVX512-BF16) or int8 (dynamic quantisation of the Linear "
+        "layers, CPU); default: the preset's option.",
     )
     threads: int = Field(default=0, ge=0, description="Torch intra-op threads; 0 = all cores.")
     batch_size: int = Field(default=8, ge=1, le=512)

@@ -40,6 +40,9 @@ def test_int8_quantises_the_linear_layers_and_still_captions(tiny_models_dir: Pa
     captions = int8.caption(_photos())
     assert len(captions) == 2 and all(isinstance(c, str) and c for c in captions)
     assert len(int8.detect_objects(_photos()[:1])) == 1
+    bf16 = TransformersCaptioner(folder, "m", cpu, {**OPTIONS, "runtime": "bf16"})
+    assert next(bf16._model.parameters()).dtype == torch.bfloat16
+    assert all(isinstance(c, str) and c for c in bf16.caption(_photos()))
     with pytest.raises(PresetError, match="unknown runtime 'fp8'"):
         TransformersCaptioner(folder, "m", cpu, {**OPTIONS, "runtime": "fp8"})
 
