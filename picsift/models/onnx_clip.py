@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from picsift.errors import ModelUnavailableError
-from picsift.models.openclip import OpenClipEmbedder
+from picsift.models.openclip import OpenClipEmbedder, encode_cut_tokens
 
 EXPORT_DIR = "onnx"
 STAMP = "stamp.json"
@@ -65,15 +65,7 @@ class _TrimmedText(torch.nn.Module):
         self.model = model
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
-        m = self.model
-        length = tokens.shape[1]
-        cast = m.transformer.get_cast_dtype()
-        x = m.token_embedding(tokens).to(cast) + m.positional_embedding[:length].to(cast)
-        x = m.transformer(x, attn_mask=m.attn_mask[:length, :length])
-        x = m.ln_final(x)
-        x = x[torch.arange(x.shape[0]), tokens.argmax(dim=-1)]
-        proj = m.text_projection
-        return proj(x) if isinstance(proj, torch.nn.Linear) else x @ proj
+        return encode_cut_tokens(self.model, tokens)
 
 
 def _path(folder: Path, tower: str, int8: bool) -> Path:

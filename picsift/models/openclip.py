@@ -66,13 +66,18 @@ class OpenClipEmbedder(EmbedderBase):
         and pooling reads the end-of-text token (the highest id, hence ``argmax``), so no
         position after it can change the output; cutting the sequence there is exact.
         """
-        m = self._model
         length = int(tokens.argmax(dim=-1).max()) + 1
-        tokens = tokens[:, :length]
-        cast = m.transformer.get_cast_dtype()
-        x = m.token_embedding(tokens).to(cast) + m.positional_embedding[:length].to(cast)
-        x = m.transformer(x, attn_mask=m.attn_mask[:length, :length])
-        x = m.ln_final(x)
-        x = x[torch.arange(x.shape[0]), tokens.argmax(dim=-1)]
-        proj = m.text_projection
-        return proj(x) if isinstance(proj, torch.nn.Linear) else x @ proj
+        return encode_cut_tokens(self._model, tokens[:, :length])
+
+
+def encode_cut_tokens(m: Any, tokens: torch.Tensor) -> torch.Tensor:
+    """CLIP's text tower over tokens already cut after the last end-of-text token (the ONNX
+    export traces this same function, with the length as a dynamic axis)."""
+    length = tokens.shape[1]
+    cast = m.transformer.get_cast_dtype()
+    x = m.token_embedding(tokens).to(cast) + m.positional_embedding[:length].to(cast)
+    x = m.transformer(x, attn_mask=m.attn_mask[:length, :length])
+    x = m.ln_final(x)
+    x = x[torch.arange(x.shape[0]), tokens.argmax(dim=-1)]
+    proj = m.text_projection
+    return proj(x) if isinstance(proj, torch.nn.Linear) else x @ proj
