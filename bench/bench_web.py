@@ -37,20 +37,13 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench_search import DIM, caption_words, clustered, pct
+
+from tests.web.live import CHROMIUM, CHROMIUM_ARGS  # one browser set-up for tests and bench
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "data" / "samples"
-CHROMIUM = os.environ.get("PICSIFT_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DEBOUNCE_MS = 150  # picsift/web/static/js/search.js
 KEY_DELAY_MS = 60
 
