@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from contextlib import ExitStack
+from contextlib import ExitStack, redirect_stdout
 from pathlib import Path
 from typing import Annotated
 
@@ -55,9 +55,23 @@ def index(
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    ray: Annotated[
+        str | None,
+        typer.Option(
+            "--ray",
+            help="Run the model work on a Ray cluster: 'auto' (the running cluster), "
+            "HOST:PORT, ray://HOST:PORT, or 'local' (a private one on this machine). "
+            "Needs picsift[ray] on every node and the files at the same path everywhere.",
+        ),
+    ] = None,
+    ray_workers: Annotated[
+        int | None, typer.Option(help="Ray actors at most (default: as the CPUs allow).")
+    ] = None,
+    ray_cpus: Annotated[float, typer.Option(help="CPUs each Ray actor reserves.")] = 1.0,
 ) -> None:
     """Index images: caption and embed new or changed files, skip unchanged ones, prune deleted."""
     from picsift.indexer import Indexer
+    from picsift.indexer.service import Executor
 
     with user_errors():
         settings = settings_for(home)
@@ -67,9 +81,18 @@ def index(
         warn_meaningless(preset)
         with Store(settings.home) as store:
             provider = ModelProvider(settings, preset)
-            indexer = Indexer(store, provider, settings)
+            executor: Executor | None = None
+            if ray is not None:
+                from picsift.indexer.ray_executor import RayExecutor, RayOptions
+
+                options = RayOptions(ray, ray_workers, ray_cpus)
+                executor = RayExecutor(options, settings, preset)
+                for spec in (preset.embedder, preset.captioner):
+                    provider.folder(spec)  # fetch or build once here, not once per worker
+            indexer = Indexer(store, provider, settings, executor)
             try:
-                with progress_bar() as progress:
+                # Ray prints its workers' errors on stdout; keep stdout for our own output
+                with progress_bar() as progress, redirect_stdout(sys.stderr):
                     report = indexer.run(paths, Bar(progress), captions_file=captions)
                 categorised = _categorise(store, provider, settings, report.indexed)
             except KeyboardInterrupt:

@@ -205,6 +205,11 @@ class Catalog:
             (sha256,),
         )
 
+    def done_hashes(self) -> list[str]:
+        """The hash of every analysed file (a distributed run skips these bytes' model work)."""
+        rows = self._read("SELECT DISTINCT sha256 FROM images WHERE status = 'ok'").fetchall()
+        return [r[0] for r in rows if r[0]]
+
     def pending(self, paths: Iterable[str] | None = None) -> list[ImageRow]:
         rows = self._rows(f"SELECT {_ROW_COLUMNS} FROM images WHERE status = 'pending' ORDER BY id")
         if paths is None:

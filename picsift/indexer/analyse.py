@@ -1,0 +1,79 @@
+"""The model work for a batch of decoded files, shared by the local and the Ray indexers.
+
+One object owns it so that an image gets the same caption, vector, tags and objects whether
+it was indexed on this machine or on a Ray worker; only where the batch runs differs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from PIL import Image
+
+from picsift.config import Settings
+from picsift.describe.model import Description
+from picsift.describe.model_facets import ModelFacets
+from picsift.indexer.facets import FacetResult
+from picsift.indexer.pipeline import Loaded
+from picsift.models.provider import ModelSource
+from picsift.store import IMAGE_SPACE, Analysis
+
+
+class Analyser:
+    def __init__(self, models: ModelSource, settings: Settings) -> None:
+        self._models = models
+        self._settings = settings
+        self.facets = ModelFacets(models, settings)
+
+    def analyse(self, batch: Sequence[Loaded]) -> list[Analysis]:
+        """Embed, caption and add the model facets to decoded files (errors are not passed
+        here: the caller has already recorded them)."""
+        if not batch:
+            return []
+        embedder = self._models.embedder()
+        captioner = self._models.captioner()
+        images = [item.decoded.image for item in batch if item.decoded is not None]
+        if len(images) != len(batch):
+            raise ValueError("Analyser.analyse takes decoded files only")
+        vectors = embedder.embed_images(images)
+        captions = captioner.caption(images)
+        facets = self._model_facets(batch, images, vectors)
+        analyses = []
+        for item, vector, caption, facet in zip(batch, vectors, captions, facets, strict=True):
+            d = item.decoded
+            assert d is not None and item.sha256 is not None
+            analyses.append(
+                Analysis(
+                    path=item.file.path,
+                    sha256=item.sha256,
+                    size=item.file.size,
+                    mtime_ns=item.file.mtime_ns,
+                    width=d.width,
+                    height=d.height,
+                    format=d.format,
+                    taken_at=d.taken_at,
+                    caption=caption,
+                    embedder=embedder.model_id,
+                    captioner=captioner.model_id,
+                    vectors={IMAGE_SPACE: (embedder.model_id, vector)},
+                    facets=facet.json if facet else None,
+                    tags=facet.tags if facet else None,
+                    ocr_text=facet.ocr_text if facet else None,
+                )
+            )
+        return analyses
+
+    def _model_facets(
+        self, batch: Sequence[Loaded], images: list[Image.Image], vectors: np.ndarray
+    ) -> list[FacetResult | None]:
+        """The decoders' facets plus tags and objects, which need the models."""
+        names = [n for n in self._settings.index_facets if n in ("tags", "objects")]
+        if not names:
+            return [item.facets for item in batch]
+        base = [item.facets.description if item.facets else Description() for item in batch]
+        done = self.facets.apply(base, images, names, vectors)
+        return [
+            FacetResult(d, item.facets.ocr_text if item.facets else None)
+            for d, item in zip(done, batch, strict=True)
+        ]
