@@ -1,5 +1,9 @@
 """Search latency vs library size: exact (flat) beside approximate (HNSW), and end to end.
 
+(The store no longer builds HNSW: it chooses flat, IVF or IVF-PQ by size, measured by
+bench/bench_scale.py. HNSW stays here, built with the parameters picsift used, as the
+reference this benchmark's earlier figures were taken with.)
+
 Vectors are synthetic but clustered like real embeddings (unit-norm points around 2,000
 random centres in 512-d); queries come from the same distribution and are not in the index.
 
@@ -35,6 +39,17 @@ from picsift.store.vectors import IndexStamp, VectorIndex
 
 REPO = Path(__file__).resolve().parent.parent
 DIM = 512
+HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 100, 128
+
+
+def hnsw(ids: np.ndarray, data: np.ndarray) -> VectorIndex:
+    """HNSW as picsift built it before IVF (IDMap2 over HNSWFlat, M=32, efSearch 128)."""
+    graph = faiss.IndexHNSWFlat(DIM, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+    graph.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+    graph.hnsw.efSearch = HNSW_EF_SEARCH
+    index = faiss.IndexIDMap2(graph)
+    index.add_with_ids(data, ids)
+    return VectorIndex(index, IndexStamp(0, "synthetic", DIM, len(ids)))
 
 
 def caption_words(seed: int = 7) -> tuple[list[str], np.ndarray]:
@@ -91,9 +106,12 @@ def index_level(sizes: list[int], nq: int, centres: np.ndarray) -> list[dict[str
         truth = None
         for kind in ("flat", "hnsw"):
             t = time.perf_counter()
-            index = VectorIndex.build(ids, data, IndexStamp(0, "synthetic", DIM, n, kind))
+            if kind == "flat":
+                index = VectorIndex.build(ids, data, IndexStamp(0, "synthetic", DIM, n))
+            else:
+                index = hnsw(ids, data)
             build = time.perf_counter() - t
-            raw = faiss.serialize_index(index._index)
+            raw = faiss.serialize_index(index.faiss_index)
             lat = latencies(lambda q, ix=index: ix.search(q, 10), queries)
             _, found = index.search(queries, 10)
             if kind == "flat":

@@ -5,7 +5,8 @@ and writes its JSON into the output folder; the report then lists the headline r
 medians of each, with the exact command that produced them. These machines are shared and
 noisy: read ratios and medians, not single absolute times.
 
-Run everything (about an hour on 2 cores):  ``.venv/bin/python bench/run_all.py``
+Run everything (about 1.5 hours on 2 cores; the scale benchmark alone takes ~40 minutes and
+~11 GB of temporary disk):  ``.venv/bin/python bench/run_all.py``
 A seconds-to-minutes smoke run (tiny sizes; checks the machinery, not the speed):
 ``.venv/bin/python bench/run_all.py --smoke --out /tmp/bench-smoke``
 One or a few: ``--only search,cluster``.
@@ -66,6 +67,38 @@ def _search(d: dict[str, Any]) -> list[str]:
             f"end to end at {e2e.get('size'):,}: p50 {e2e.get('p50_ms')} ms, p99 "
             f"{e2e.get('p99_ms')} ms in process; HTTP p50 {_get(e2e, 'http', 'p50_ms')} ms"
         )
+    return lines
+
+
+def _ray(d: dict[str, Any]) -> list[str]:
+    return [
+        f"{r.get('run')}: {r.get('images_per_s')} img/s"
+        + (
+            f" (x{r['throughput_vs_local']} local, {r.get('overhead_s_per_image')} s/img overhead)"
+            if "throughput_vs_local" in r
+            else ""
+        )
+        for r in d.get("runs", [])
+    ]
+
+
+def _scale(d: dict[str, Any]) -> list[str]:
+    lines = []
+    for phase in ("full", "compressed"):
+        block = d.get(phase) or {}
+        for kind in ("flat", "hnsw", "ivf", "ivfpq"):
+            row = block.get(kind)
+            if not row:
+                continue
+            best = row.get(row.get("default_variant", ""), {})
+            lines.append(
+                f"{block.get('size'):,} {kind}: build {row.get('build_s')} s, "
+                f"{row.get('disk_mb')} MB on disk, open {row.get('open_s')} s, p50 "
+                f"{best.get('p50_ms')} ms, p99 {best.get('p99_ms')} ms, recall@10 "
+                f"{best.get('recall_at_10')}"
+            )
+        if block:
+            lines.append(f"load average during the {phase} run: {block.get('load_avg_end')}")
     return lines
 
 
@@ -174,7 +207,24 @@ SUITE = (
         ("--sizes", "2000", "--queries", "20", "--e2e-size", "2000", "--no-http"),
         _search,
     ),
+    Bench(
+        "scale",
+        "bench_scale.py",
+        (),
+        (
+            "--size",
+            "20000",
+            "--compressed-size",
+            "30000",
+            "--queries",
+            "20",
+            "--kinds",
+            "flat,ivf,ivfpq",
+        ),
+        _scale,
+    ),
     Bench("index", "bench_index.py", (), None, _index),
+    Bench("ray", "bench_ray.py", (), None, _ray),
     Bench("model_facets", "bench_model_facets.py", (), None, _model_facets),
     Bench("runtime", "bench_runtime.py", (), None, _runtime),
     Bench("captioner", "bench_captioner.py", (), None, _captioner),

@@ -10,11 +10,14 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from platformdirs import user_data_dir
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from picsift.store.index_kinds import IndexOptions
 
 # Lists read from the environment as "a,b,c" (JSON lists work too).
 CommaList = Annotated[list[str], NoDecode]
@@ -190,11 +193,51 @@ class Settings(BaseSettings):
     fetch_timeout: float = Field(
         default=10.0, gt=0.0, le=300.0, description="API: seconds one image_url fetch may take."
     )
+    index_approximate_above: int = Field(
+        default=50_000,
+        ge=0,
+        description="Vector indexes are exact (flat) up to this many vectors; above, an IVF "
+        "index trained on a sample (see docs/architecture.md, 'Vector indexes').",
+    )
+    index_compress_above: int = Field(
+        default=1_000_000,
+        ge=0,
+        description="Above this many vectors the IVF index keeps 4-bit PQ codes (64 bytes per "
+        "512-d vector) and re-ranks a short list exactly from the stored vectors; 0 compresses "
+        "every IVF index.",
+    )
+    index_nprobe: int = Field(
+        default=0, ge=0, description="IVF lists scanned per query; 0 = max(16, lists / 64)."
+    )
+    index_rerank: int = Field(
+        default=3000,
+        ge=1,
+        description="Compressed index: candidates re-ranked exactly per query (at least 10 x "
+        "the results asked for).",
+    )
+    index_retrain_growth: float = Field(
+        default=2.0,
+        gt=1.0,
+        description="An IVF index is updated in place (new vectors added, deleted ones "
+        "removed) until the space outgrows this multiple of the size it was trained at; then "
+        "it is retrained.",
+    )
     cors_origins: CommaList = Field(
         default=[],
         description='API: browser origins allowed by CORS (JSON list, e.g. ["http://x:3000"]); '
         "empty: no CORS headers.",
     )
+
+    def index_options(self) -> IndexOptions:
+        from picsift.store.index_kinds import IndexOptions
+
+        return IndexOptions(
+            approximate_above=self.index_approximate_above,
+            compress_above=self.index_compress_above,
+            nprobe=self.index_nprobe,
+            rerank=self.index_rerank,
+            retrain_growth=self.index_retrain_growth,
+        )
 
     @property
     def resolved_models_dir(self) -> Path:

@@ -59,7 +59,7 @@ def run_demo(settings: Settings, queries: list[str]) -> DemoResult:
         }
     )
     models = ModelProvider(demo_settings, preset)
-    with Store(demo_settings.home) as store:
+    with Store.open(demo_settings) as store:
         report = Indexer(store, models, demo_settings).run([sample_photos_dir()])
         searcher = SearchService(store, models, demo_settings)
         searches = {q: searcher.search(q, SearchOptions(limit=3)).hits for q in queries}

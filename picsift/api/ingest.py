@@ -89,7 +89,7 @@ class Ingest:
         return target
 
     def _index(self, path: Path, name: str) -> ImageRow:
-        with Store(self._settings.home) as store:
+        with Store.open(self._settings) as store:
             report = Indexer(store, self._models, self._settings).run([path])
             CategoryService(store, self._models, self._settings).join_new()
             row = store.catalog.rows_under(str(path)).get(str(path))
@@ -102,7 +102,7 @@ class Ingest:
         """Undo a failed upload: its file, and any row it left (pending or failed)."""
         path.unlink(missing_ok=True)
         try:
-            with Store(self._settings.home) as store:
+            with Store.open(self._settings) as store:
                 row = store.catalog.rows_under(str(path)).get(str(path))
                 if row is not None:
                     store.catalog.delete([row.id])

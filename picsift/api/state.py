@@ -104,7 +104,7 @@ def open_state(settings: Settings, models: ModelSource | None = None) -> AppStat
         preset = PresetCatalog(settings.home / "presets.toml").preset(settings.preset)
         models = ModelProvider(settings, preset)
     tracked = TrackedModels(models)
-    store = Store(settings.home)
+    store = Store.open(settings)
     try:
         images = Images(store, Thumbnails(settings.home / "thumbnails", settings))
         search = SearchService(store, tracked, settings)

@@ -52,7 +52,7 @@ def cluster(
         settings = settings_for(home)
         preset = preset_for(settings, models)
         warn_meaningless(preset)
-        with Store(settings.home) as store:
+        with Store.open(settings) as store:
             service = CategoryService(store, ModelProvider(settings, preset), settings)
             report = service.cluster(chosen, **overrides)
     if as_json:
@@ -79,7 +79,7 @@ def categories(
 
     with user_errors():
         settings = settings_for(home)
-        with Store(settings.home) as store:
+        with Store.open(settings) as store:
             cats = CategoryStore(store.catalog)
             items, unsorted = cats.all(), cats.unsorted_count()
     if as_json:
@@ -120,7 +120,7 @@ def rename(
 
     with user_errors():
         settings = settings_for(home)
-        with Store(settings.home) as store:
+        with Store.open(settings) as store:
             category = CategoryStore(store.catalog).rename(category_id, name)
     out.print(
         f"#{category.id} is now '{category.name}' (automatic: '{category.auto_name}')",

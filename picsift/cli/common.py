@@ -73,5 +73,5 @@ def open_search(home: Path | None, models: str | None) -> Iterator[tuple[Setting
     settings = settings_for(home)
     preset = preset_for(settings, models)
     warn_meaningless(preset)
-    with Store(settings.home) as store:
+    with Store.open(settings) as store:
         yield settings, SearchService(store, ModelProvider(settings, preset), settings)

@@ -61,7 +61,7 @@ def retrieval(
         chosen = split_list(channels) or list(CHANNELS)
         fused = parse_weights(weights, None) or settings.search_weights
         items = load_queries(queries)
-        with Store(settings.home) as store:
+        with Store.open(settings) as store:
             service = SearchService(store, ModelProvider(settings, preset), settings)
             results = evaluate(
                 service,
@@ -123,7 +123,7 @@ def clusters(
     with user_errors():
         settings = settings_for(home)
         preset = preset_for(settings, models)
-        with Store(settings.home) as store:
+        with Store.open(settings) as store:
             scores = evaluate_clusters(store, load_labels(labels), root)
             embedder = store.catalog.space_model(IMAGE_SPACE) or preset.embedder.model_id
         if report is not None:

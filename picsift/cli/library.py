@@ -79,7 +79,7 @@ def index(
             settings = settings.model_copy(update={"batch_size": batch_size})
         preset = preset_for(settings, models)
         warn_meaningless(preset)
-        with Store(settings.home) as store:
+        with Store.open(settings) as store:
             provider = ModelProvider(settings, preset)
             executor: Executor | None = None
             if ray is not None:
@@ -143,7 +143,7 @@ def status(
 
     with user_errors():
         settings = settings_for(home)
-        with Store(settings.home) as store:
+        with Store.open(settings) as store:
             counts = store.catalog.counts()
             info: dict[str, object] = {
                 "home": str(settings.home),
@@ -208,7 +208,7 @@ def describe(
         preset = preset_for(settings, models)
         service = DescribeService(ModelProvider(settings, preset), settings)
         if stored:
-            store = stack.enter_context(Store(settings.home))
+            store = stack.enter_context(Store.open(settings))
             described = service.describe_paths_stored(store, images, template)
         else:
             warn_meaningless(preset)
@@ -298,7 +298,7 @@ def facets(
             preset = preset_for(settings, models)
             warn_meaningless(preset)
             provider = ModelProvider(settings, preset)
-        with Store(settings.home) as store:
+        with Store.open(settings) as store:
             done, failed = recompute_facets(store, settings, chosen, provider)
     if as_json:
         out.print_json(json.dumps({"updated": done, "facets": chosen, "errors": failed}))

@@ -13,7 +13,7 @@ import re
 import numpy as np
 
 from picsift.search.fusion import ChannelHits
-from picsift.store import CAPTION_SPACE, IMAGE_SPACE, USER_CAPTION_SPACE, Store
+from picsift.store import CAPTION_SPACE, IMAGE_SPACE, USER_CAPTION_SPACE, Store, VectorIndex
 
 CHANNELS = ("clip", "caption", "words")
 SOURCES = ("model", "user")  # whose captions the text channels read: the model's, people's
@@ -44,12 +44,33 @@ def dense(
         index = store.vector_index(space, save=False)
         if index.count == 0 or index.stamp.dim != vector.shape[-1]:
             continue
-        scores, ids = index.search(vector, k, allowed)
-        for image_id, score in zip(ids[0], scores[0], strict=True):
-            if image_id >= 0 and score > best.get(int(image_id), float("-inf")):
-                best[int(image_id)] = float(score)
+        for image_id, score in live_hits(store, index, vector, allowed, k):
+            if score > best.get(image_id, float("-inf")):
+                best[image_id] = score
     ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
     return ChannelHits(name, [i for i, _ in ranked], [s for _, s in ranked])
+
+
+def live_hits(
+    store: Store, index: VectorIndex, vector: np.ndarray, allowed: np.ndarray | None, k: int
+) -> list[tuple[int, float]]:
+    """The index's best k (id, score) for one query vector, none of them a deleted image.
+
+    A large index is updated in the background while it keeps serving, so it may still hold
+    images deleted since it was built. Their rows are gone: drop them, and ask for more until
+    k remain (a filter's ids come from the catalog, so a filtered search has none).
+    """
+    want = k
+    while True:
+        scores, ids = index.search(vector, want, allowed)
+        hits = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+        if allowed is not None or index.stamp.generation == store.catalog.generation():
+            return hits
+        alive = store.catalog.existing_ids([i for i, _ in hits])
+        live = [(i, s) for i, s in hits if i in alive]
+        if len(live) >= k or len(hits) < want or want >= index.count:
+            return live[:k]
+        want = min(index.count, 2 * want)
 
 
 def clip(store: Store, vector: np.ndarray, allowed: np.ndarray | None, k: int) -> ChannelHits:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +20,7 @@ import numpy as np
 
 from picsift.errors import ModelMismatchError, StoreError
 from picsift.store.schema import migrate, register_functions
+from picsift.store.snapshot import EmbeddingSnapshot, embedding_snapshot
 
 
 def now_iso() -> str:
@@ -249,6 +250,11 @@ class Catalog:
         vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32)
         return ids, vectors.reshape(len(rows), -1).copy()
 
+    def snapshot(self, space: str) -> AbstractContextManager[EmbeddingSnapshot]:
+        """A consistent view of one space's embeddings on a private connection, for reads
+        that take long (index builds) and must not hold this connection's lock."""
+        return embedding_snapshot(self.path, space)
+
     def rows(self, ids: Sequence[int]) -> dict[int, ImageRow]:
         if not ids:
             return {}
@@ -317,6 +323,16 @@ class Catalog:
         """The facets JSON stored at indexing time (None before schema v4 or when off)."""
         rows = self._read("SELECT facets FROM images WHERE id = ?", (image_id,))
         return None if not rows or rows[0][0] is None else str(rows[0][0])
+
+    def existing_ids(self, ids: Sequence[int]) -> set[int]:
+        """The ids among ``ids`` that still have a row (a stale index may name deleted ones)."""
+        out: set[int] = set()
+        for start in range(0, len(ids), 10_000):
+            part = list(ids[start : start + 10_000])
+            marks = ",".join("?" * len(part))
+            rows = self._read(f"SELECT id FROM images WHERE id IN ({marks})", part)
+            out.update(int(r[0]) for r in rows)
+        return out
 
     def ok_ids(self, ids: Sequence[int]) -> set[int]:
         if not ids:

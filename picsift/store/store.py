@@ -5,19 +5,21 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from picsift.errors import StoreError, StoreLockedError
+from picsift.store.background import BackgroundBuilds
 from picsift.store.catalog import Catalog
-from picsift.store.vectors import (
-    DEFAULT_APPROXIMATE_ABOVE,
-    VectorIndex,
-    current_stamp,
-    load_or_rebuild,
-    read_stamp,
-)
+from picsift.store.index_files import read_stamp, try_open
+from picsift.store.index_kinds import FLAT, IndexOptions, kind_for
+from picsift.store.index_refresh import refresh
+from picsift.store.vectors import IndexStamp, VectorIndex
+
+if TYPE_CHECKING:
+    from picsift.config import Settings
 
 IMAGE_SPACE = "image"  # CLIP image embeddings
 CAPTION_SPACE = "caption"  # sentence embeddings of the model's captions
@@ -26,9 +28,18 @@ SPACES = (IMAGE_SPACE, CAPTION_SPACE, USER_CAPTION_SPACE)
 
 
 class Store:
-    def __init__(self, home: Path, *, approximate_above: int = DEFAULT_APPROXIMATE_ABOVE) -> None:
+    def __init__(
+        self,
+        home: Path,
+        *,
+        index: IndexOptions | None = None,
+        before_background_build: Callable[[str], None] | None = None,
+    ) -> None:
+        """``index``: the choice of index kinds (``Settings.index_options()``; defaults when
+        None). ``before_background_build(space)`` runs in the worker thread before each
+        background build (tests hold or fail a build there)."""
         self.home = home
-        self.approximate_above = approximate_above
+        self.index_options = index or IndexOptions()
         try:
             home.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -37,8 +48,22 @@ class Store:
         self.vectors_dir = home / "vectors"
         self._indexes: dict[str, VectorIndex] = {}
         self._index_lock = threading.Lock()
+        self._background = BackgroundBuilds(
+            self._build_in_background,
+            pause_seconds=self.index_options.pause_seconds,
+            retry_seconds=self.index_options.retry_seconds,
+            before_build=before_background_build,
+        )
+
+    @classmethod
+    def open(cls, settings: Settings) -> Store:
+        """The store at ``settings.home`` with the configured index kinds. Every entry point
+        opens it this way: two processes with different index options would rebuild each
+        other's index files."""
+        return cls(settings.home, index=settings.index_options())
 
     def close(self) -> None:
+        self._background.close()
         self.catalog.close()
 
     def __enter__(self) -> Store:
@@ -68,31 +93,91 @@ class Store:
             os.close(fd)
 
     def vector_index(self, space: str = IMAGE_SPACE, *, save: bool = True) -> VectorIndex:
-        """The current index of ``space``: cached while the catalog is unchanged, else reloaded
-        from its file or rebuilt from the catalog."""
+        """The index of ``space``, cached while the catalog is unchanged.
+
+        When the catalog changed: with ``save`` (the indexer, ``status``), the index is
+        brought up to date now and written. Without it (searches), a stale *trained* index
+        (IVF kinds, large spaces) keeps answering while one background thread updates it,
+        then the new one is swapped in; a flat index (small) is rebuilt now. A search may
+        therefore briefly miss the newest images, or meet deleted ones: the dense channels
+        drop ids whose rows are gone (``channels.live_hits``). A stale index of another
+        model than the space now holds is never served.
+        """
         with self._index_lock:
             cached = self._indexes.get(space)
-            # Every change to a space's vectors bumps the generation: while it is unchanged
-            # the cached index is current, and the full stamp (a count) need not be read.
-            if cached is not None and cached.stamp.generation == self.catalog.generation():
+            generation = self.catalog.generation()
+            if cached is None and not save:
+                cached = self._saved_for_serving(space, generation)
+                if cached is not None:
+                    self._indexes[space] = cached
+            if cached is not None and cached.stamp.generation == generation:
                 return cached
-            expected = current_stamp(self.catalog, space, self.approximate_above)
-            if cached is not None and cached.stamp == expected:
+            stale_but_usable = (
+                not save
+                and cached is not None
+                and cached.trained
+                and self._same_model(space, cached)
+            )
+            if stale_but_usable and cached is not None:
+                self._background.request(space)
                 return cached
-            index = load_or_rebuild(
-                self.catalog,
-                self.vectors_dir,
-                space,
-                save=save,
-                approximate_above=self.approximate_above,
+            index = refresh(
+                self.catalog, self.vectors_dir, space, cached, self.index_options, save=save
             )
             self._indexes[space] = index
             return index
 
+    def _saved_for_serving(self, space: str, generation: int) -> VectorIndex | None:
+        """The saved index when it is current, or stale but trained and of the bound model:
+        mapped in well under a second however large, so a server starts at once and updates
+        it in the background."""
+        stamp = read_stamp(self.vectors_dir, space)
+        if stamp is None or (stamp.generation != generation and stamp.kind == FLAT):
+            return None
+        opened = try_open(self.vectors_dir, space, stamp, self.index_options)
+        return opened if opened is not None and self._same_model(space, opened) else None
+
+    def _same_model(self, space: str, index: VectorIndex) -> bool:
+        """A stale index may serve only while its space holds the same model's vectors."""
+        dim = int(self.catalog.meta(f"dim:{space}") or 0)
+        return index.stamp.model == self.catalog.space_model(space) and index.stamp.dim == dim
+
+    def _build_in_background(self, space: str) -> None:
+        with self._index_lock:
+            current = self._indexes.get(space)
+        built = refresh(
+            self.catalog,
+            self.vectors_dir,
+            space,
+            current,
+            self.index_options,
+            save=True,
+            stop=self._background.stopping,
+        )
+        with self._index_lock:
+            cached = self._indexes.get(space)
+            if cached is None or built.stamp.generation >= cached.stamp.generation:
+                self._indexes[space] = built
+
+    def wait_for_index_builds(self, timeout: float | None = None) -> bool:
+        """Until no background index build is queued or running; False on timeout."""
+        return self._background.wait(timeout)
+
+    def expected_stamp(self, space: str = IMAGE_SPACE) -> IndexStamp:
+        """What an up-to-date index of ``space`` would be stamped with (counts the space)."""
+        count = self.catalog.embedding_count(space)
+        return IndexStamp(
+            generation=self.catalog.generation(),
+            model=self.catalog.space_model(space),
+            dim=int(self.catalog.meta(f"dim:{space}") or 0),
+            count=count,
+            kind=kind_for(count, self.index_options),
+        )
+
     def index_in_sync(self, space: str = IMAGE_SPACE) -> bool:
-        """Whether the FAISS file on disk matches the catalog (else the next open rebuilds)."""
-        expected = current_stamp(self.catalog, space, self.approximate_above)
-        return read_stamp(self.vectors_dir, space) == expected
+        """Whether the index on disk matches the catalog (else the next open updates it)."""
+        saved = read_stamp(self.vectors_dir, space)
+        return saved is not None and saved.describes(self.expected_stamp(space))
 
     def size_bytes(self) -> int:
         return sum(

@@ -33,6 +33,7 @@ from picsift.api.thumbnails import SIZES
 from picsift.cli import app
 from picsift.cli.common import EXIT_OK
 from picsift.store import Catalog
+from picsift.store.index_files import files_of, read_stamp
 from tests.conftest import SAMPLES
 from tests.reliability import checks, fakecli
 
@@ -179,7 +180,9 @@ def _check_after_kill(db: Path, where: str) -> None:
 
 def _faiss_matches_catalog(home: Path) -> None:
     """The FAISS file on disk holds exactly the catalog's image vectors, under their ids."""
-    index = faiss.read_index(str(home / "vectors" / "image.faiss"))
+    stamp = read_stamp(home / "vectors", "image")
+    assert stamp is not None and stamp.kind == "flat"
+    index = faiss.read_index(str(files_of(home / "vectors", stamp, "image").faiss))
     catalog = Catalog(home / "catalog.db")
     try:
         ids, vectors = catalog.embeddings("image")

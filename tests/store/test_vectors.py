@@ -60,6 +60,10 @@ def test_stale_index_is_rebuilt(tmp_path: Path) -> None:
 def test_damaged_index_file_is_rebuilt(tmp_path: Path) -> None:
     with Store(tmp_path) as store:
         _fill(store, 5)
-        store.vector_index()
-        (tmp_path / "vectors" / "image.faiss").write_bytes(b"junk")
-        assert store.vector_index().count == 5
+        built = store.vector_index()
+        assert built.files is not None
+        built.files.faiss.write_bytes(b"junk")
+    with Store(tmp_path) as store:
+        again = store.vector_index()
+        assert again.count == 5 and again.stamp.files != built.stamp.files
+        assert store.index_in_sync()
