@@ -14,6 +14,7 @@ import pytest
 from PIL import Image, ImageOps
 
 from tests.conftest import SAMPLES
+from tests.indexer.catalog_rows import ok_rows
 
 
 def _variants(folder: Path, count: int) -> int:
@@ -29,14 +30,6 @@ def _variants(folder: Path, count: int) -> int:
             img = ImageOps.mirror(img)
         img.save(folder / f"v{i:04d}.jpg", quality=80 + i % 15)
     return count
-
-
-def _ok_rows(db: Path) -> int:
-    try:
-        with sqlite3.connect(db, timeout=5) as conn:
-            return int(conn.execute("SELECT count(*) FROM images WHERE status='ok'").fetchone()[0])
-    except sqlite3.Error:
-        return 0
 
 
 def _index_cmd(folder: Path) -> list[str]:
@@ -66,14 +59,14 @@ def test_kill_9_mid_run_then_resume(tmp_path: Path) -> None:
             _index_cmd(folder), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         deadline = time.monotonic() + 120
-        while _ok_rows(db) < threshold and proc.poll() is None and time.monotonic() < deadline:
+        while ok_rows(db) < threshold and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1
         proc.wait()
     assert kills >= 1, "indexing finished before it could be killed"
-    assert _ok_rows(db) < total
+    assert ok_rows(db) < total
 
     done = subprocess.run(_index_cmd(folder), capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr

@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import CLOTHING
+from tests.indexer.catalog_rows import ok_rows
 from tests.indexer.ray_cluster import RayCluster
 
 pytest.importorskip("ray", reason="needs the ray extra: pip install 'picsift[ray]'")
@@ -93,18 +94,10 @@ def _assert_same_catalog(expected: Path, actual: Path) -> None:
         np.testing.assert_allclose(got_vectors[path], vector, atol=1e-5, err_msg=path)
 
 
-def _ok_rows(db: Path) -> int:
-    try:
-        with sqlite3.connect(db, timeout=5) as conn:
-            return int(conn.execute("SELECT count(*) FROM images WHERE status='ok'").fetchone()[0])
-    except sqlite3.Error:
-        return 0
-
-
 def _start_and_wait(cmd: list[str], env: dict[str, str], db: Path, rows: int) -> subprocess.Popen:
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 300
-    while _ok_rows(db) < rows and proc.poll() is None and time.monotonic() < deadline:
+    while ok_rows(db) < rows and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.1)
     assert proc.poll() is None, "the run ended before it could be interrupted"
     return proc
@@ -150,7 +143,7 @@ def test_a_killed_driver_resumes_where_it_stopped(
     proc = _start_and_wait(cmd, env, db, 24)
     proc.send_signal(signal.SIGKILL)
     proc.communicate()
-    committed = _ok_rows(db)
+    committed = ok_rows(db)
     assert 0 < committed < PHOTOS
 
     done = subprocess.run(cmd, env=env, capture_output=True, text=True)

@@ -16,11 +16,12 @@ import faiss
 import numpy as np
 import pytest
 
-from picsift.store import Analysis, IndexOptions, Store
+from picsift.store import IndexOptions, Store
 from picsift.store.index_files import read_stamp, stamp_path
 from picsift.store.index_kinds import FLAT, IVF, IVFPQ, kind_for
 from picsift.store.index_refresh import refresh_from
 from picsift.store.vectors import VectorIndex
+from tests.store.fill import fill_vectors
 
 DIM = 32
 MODEL = "m:1"
@@ -202,29 +203,7 @@ def test_format_1_files_are_replaced(tmp_path: Path) -> None:
 
 # -- store: updates and background builds ------------------------------------------------------
 def _fill(store: Store, numbers: range, seed: int = 1, model: str = MODEL, dim: int = DIM) -> None:
-    cat = store.catalog
-    cat.add_pending([(f"/p/{i}.jpg", 1, 1) for i in numbers])
-    cat.bind_model("image", model, dim)
-    rows = clustered(len(numbers), seed, dim=dim)
-    cat.commit_analyses(
-        [
-            Analysis(
-                f"/p/{i}.jpg",
-                f"{i:064x}",
-                1,
-                1,
-                1,
-                1,
-                "PNG",
-                None,
-                "c",
-                model,
-                "c",
-                {"image": (model, rows[j])},
-            )
-            for j, i in enumerate(numbers)
-        ]
-    )
+    fill_vectors(store, numbers, clustered(len(numbers), seed, dim=dim), model)
 
 
 def _store(home: Path, hook=None, **extra: object) -> Store:

@@ -6,35 +6,14 @@ from pathlib import Path
 
 import numpy as np
 
-from picsift.store import Analysis, Store
+from picsift.store import Store
+from tests.store.fill import fill_vectors
 
 
 def _fill(store: Store, n: int) -> None:
-    cat = store.catalog
-    cat.add_pending([(f"/p/{i}.jpg", 1, 1) for i in range(n)])
-    cat.bind_model("image", "m:1", 4)
-    rng = np.random.default_rng(0)
-    vecs = rng.normal(size=(n, 4)).astype(np.float32)
+    vecs = np.random.default_rng(0).normal(size=(n, 4)).astype(np.float32)
     vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-    cat.commit_analyses(
-        [
-            Analysis(
-                f"/p/{i}.jpg",
-                f"{i:064x}",
-                1,
-                1,
-                1,
-                1,
-                "PNG",
-                None,
-                "c",
-                "m:1",
-                "c",
-                {"image": ("m:1", vecs[i])},
-            )
-            for i in range(n)
-        ]
-    )
+    fill_vectors(store, range(n), vecs, "m:1")
 
 
 def test_saved_index_is_reused_and_searches_by_catalog_id(tmp_path: Path) -> None:
