@@ -8,7 +8,11 @@ early, real ones do, so real captions cost at most this). Interleaved round by r
   (greedy);
 - picsift fp32: ``TransformersCaptioner`` batched (greedy);
 - picsift int8: the same with ``runtime = "int8"`` (dynamic quantisation of Linear layers);
-- picsift bf16: the same with ``runtime = "bf16"`` (bfloat16 weights; AMX / AVX512-BF16).
+- picsift bf16: the same with ``runtime = "bf16"`` (bfloat16 weights; AMX / AVX512-BF16);
+- picsift bf16-compile: bf16 with the vision encoder through ``torch.compile`` (its one-off
+  compile, in the warm-up, is reported apart as ``compile_seconds``).
+
+``--variants`` picks a subset (the naive loop always runs: the ratios are against it).
 
 Run: ``.venv/bin/python bench/bench_captioner.py [--images 8 --rounds 3 --tokens 30]``
 (writes bench/results/captioner.json)
@@ -63,6 +67,7 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=4)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--tokens", type=int, default=30)
+    ap.add_argument("--variants", default="fp32,int8,bf16,bf16-compile")
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "captioner.json")
     args = ap.parse_args()
     torch.set_num_threads(os.cpu_count() or 1)
@@ -78,15 +83,21 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = build_full_size_random("florence-2-base", Path(tmp) / "florence")
         cpu = torch.device("cpu")
+        runtimes = {"fp32": "torch", "int8": "int8", "bf16": "bf16", "bf16-compile": "bf16-compile"}
+        compile_module = {"compile_module": "model.vision_tower"}
         variants = {
-            "picsift_fp32": TransformersCaptioner(folder, "m", cpu, options),
-            "picsift_int8": TransformersCaptioner(folder, "m", cpu, {**options, "runtime": "int8"}),
-            "picsift_bf16": TransformersCaptioner(folder, "m", cpu, {**options, "runtime": "bf16"}),
+            f"picsift_{name}": TransformersCaptioner(
+                folder, "m", cpu, {**options, **compile_module, "runtime": runtimes[name]}
+            )
+            for name in args.variants.split(",")
         }
-        for captioner in variants.values():  # warm-up
-            captioner.caption(images[:1])
+        compile_seconds = {}
+        for name, captioner in variants.items():  # warm-up, at the batch size measured
+            start = time.perf_counter()
+            captioner.caption(images[: args.batch_size])
+            compile_seconds[name] = round(time.perf_counter() - start, 1)
         seconds: dict[str, list[float]] = {"naive": [], **{k: [] for k in variants}}
-        same_tokens: dict[str, list[float]] = {"picsift_int8": [], "picsift_bf16": []}
+        same_tokens: dict[str, list[float]] = {k: [] for k in variants if k != "picsift_fp32"}
         for r in range(args.rounds):
             seconds["naive"].append(naive(folder, images[:4], args.tokens))
             outputs = {}
@@ -97,9 +108,10 @@ def main() -> None:
                     got += captioner.caption(images[i : i + args.batch_size])
                 seconds[name].append((time.perf_counter() - start) / len(images))
                 outputs[name] = got
-            for name in ("picsift_int8", "picsift_bf16"):
-                pairs = zip(outputs["picsift_fp32"], outputs[name], strict=True)
-                same_tokens[name].append(statistics.fmean(a == b for a, b in pairs))
+            for name in same_tokens:
+                if "picsift_fp32" in outputs:
+                    pairs = zip(outputs["picsift_fp32"], outputs[name], strict=True)
+                    same_tokens[name].append(statistics.fmean(a == b for a, b in pairs))
             print(f"round {r + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in seconds.items()))
     med = {k: round(statistics.median(v), 3) for k, v in seconds.items()}
     result: dict[str, Any] = {
@@ -111,8 +123,10 @@ def main() -> None:
         "seconds_per_image_median": med,
         "speedup_over_naive": {k: round(med["naive"] / v, 2) for k, v in med.items()},
         "captions_identical_to_fp32": {
-            k: round(statistics.fmean(v), 3) for k, v in same_tokens.items()
+            k: round(statistics.fmean(v), 3) for k, v in same_tokens.items() if v
         },
+        "warm_up_seconds": compile_seconds,
+        "load_average_after": os.getloadavg(),
         "seconds_per_image": seconds,
     }
     print(json.dumps({k: v for k, v in result.items() if k != "seconds_per_image"}, indent=2))

@@ -76,10 +76,12 @@ class Settings(BaseSettings):
     )
     captioner_runtime: str | None = Field(
         default=None,
-        pattern="^(torch|int8|bf16)$",
+        pattern="^(torch|int8|bf16|bf16-compile)$",
         description="Captioner forward passes: torch (fp32, the reference), bf16 (bfloat16; "
-        "fast on CPUs with AMX or AVX512-BF16) or int8 (dynamic quantisation of the Linear "
-        "layers, CPU); default: the preset's option.",
+        "fast on CPUs with AMX or AVX512-BF16), bf16-compile (bf16 with the vision encoder "
+        "through torch.compile: about a minute of compiling per process, for long indexing "
+        "runs) or int8 (dynamic quantisation of the Linear layers, CPU); default: the "
+        "preset's option.",
     )
     threads: int = Field(default=0, ge=0, description="Torch intra-op threads; 0 = all cores.")
     batch_size: int = Field(default=8, ge=1, le=512)

@@ -50,10 +50,12 @@ class TransformersCaptioner(CaptionerBase):
             self._model = torch.ao.quantization.quantize_dynamic(
                 self._model, {torch.nn.Linear}, dtype=torch.qint8
             )
-        elif self.runtime == "bf16":
+        elif self.runtime in ("bf16", "bf16-compile"):
             # bfloat16 weights and activations: oneDNN runs them on AMX / AVX512-BF16 units
             # where the CPU has them (about 2x on Florence-2 base, bench/bench_captioner.py)
             self._model = self._model.to(torch.bfloat16)
+            if self.runtime == "bf16-compile":
+                self._compile(model_id, str(options.get("compile_module", "")))
         elif self.runtime != "torch":
             raise PresetError(f"captioner '{model_id}': unknown runtime '{self.runtime}'")
         self._device = device
@@ -70,6 +72,40 @@ class TransformersCaptioner(CaptionerBase):
             self._generate_kwargs["min_new_tokens"] = int(options["min_new_tokens"])
         self.model_id = model_id
 
+    def _compile(self, model_id: str, path: str) -> None:
+        """``torch.compile`` the module at ``path`` (the vision encoder: most of the time, and
+        static shapes). The first batch of each size pays the compile (about a minute for
+        Florence-2 base on 2 cores), so smaller batches are padded to the largest seen."""
+        if not path:
+            raise PresetError(
+                f"captioner '{model_id}': runtime bf16-compile needs 'compile_module' (the "
+                "vision encoder's attribute path) in the model's options"
+            )
+        *parents, name = path.split(".")
+        owner = self._model
+        try:
+            for part in parents:
+                owner = getattr(owner, part)
+            module = getattr(owner, name)
+        except AttributeError:
+            raise PresetError(f"captioner '{model_id}': no module '{path}' to compile") from None
+        setattr(owner, name, torch.compile(module, dynamic=False))
+        self._pad_to = 1
+
+    def _padded(self, batch: dict[str, Any]) -> tuple[dict[str, Any], int]:
+        """The batch grown to the largest size seen, repeating its last row (a compiled
+        module recompiles for every new shape); returns the real size too."""
+        size = int(batch["pixel_values"].shape[0])
+        self._pad_to = max(self._pad_to, size)
+        extra = self._pad_to - size
+        if not extra:
+            return batch, size
+        grown = {
+            k: torch.cat([v, v[-1:].expand(extra, *v.shape[1:])]) if torch.is_tensor(v) else v
+            for k, v in batch.items()
+        }
+        return grown, size
+
     def _preprocess(
         self, images: Sequence[Image.Image], prompt: str | None = None
     ) -> dict[str, Any]:
@@ -84,13 +120,17 @@ class TransformersCaptioner(CaptionerBase):
 
     def _generate(self, batch: dict[str, Any], **overrides: Any) -> Any:
         moved = {k: v.to(self._device) if hasattr(v, "to") else v for k, v in batch.items()}
-        if self.runtime == "bf16":  # pixel values follow the weights' dtype
+        if self.runtime != "torch" and self.runtime != "int8":  # bf16: inputs follow weights
             moved = {
                 k: v.to(torch.bfloat16) if torch.is_tensor(v) and v.is_floating_point() else v
                 for k, v in moved.items()
             }
+        size = None
+        if self.runtime == "bf16-compile":
+            moved, size = self._padded(moved)
         with torch.inference_mode():
-            return self._model.generate(**moved, **(self._generate_kwargs | overrides))
+            output = self._model.generate(**moved, **(self._generate_kwargs | overrides))
+        return output if size is None else output[:size]
 
     def _decode(self, output: Any) -> list[str]:
         texts = self._processor.batch_decode(output, skip_special_tokens=True)

@@ -51,3 +51,26 @@ def test_the_setting_overrides_the_preset(tiny_models_dir: Path, tmp_path: Path)
     settings = Settings(home=tmp_path, models_dir=tiny_models_dir, captioner_runtime="int8")
     provider = ModelProvider(settings, PresetCatalog(tmp_path / "p.toml").preset("tiny"))
     assert provider.captioner().runtime == "int8"  # type: ignore[attr-defined]
+
+
+def test_bf16_compile_compiles_the_vision_encoder_and_pads_small_batches(
+    tiny_models_dir: Path,
+) -> None:
+    folder = tiny_models_dir / "picsift--tiny-florence-2"
+    cpu = torch.device("cpu")
+    options = {**OPTIONS, "runtime": "bf16-compile", "compile_module": "model.vision_tower"}
+    compiled = TransformersCaptioner(folder, "m", cpu, options)
+    eager = TransformersCaptioner(folder, "m", cpu, {**OPTIONS, "runtime": "bf16"})
+    tower = compiled._model.model.vision_tower
+    assert hasattr(tower, "_orig_mod")  # what torch.compile returns
+    photos = _photos()
+    both = compiled.caption(photos)
+    one = compiled.caption(photos[:1])  # padded to the compiled batch of 2, then trimmed
+    assert len(both) == 2 and len(one) == 1 and one[0] == both[0]
+    assert compiled._pad_to == 2
+    assert all(isinstance(c, str) and c for c in both)
+    assert len(eager.caption(photos)) == 2  # the eager bf16 reference still runs beside it
+    with pytest.raises(PresetError, match="needs 'compile_module'"):
+        TransformersCaptioner(folder, "m", cpu, {**OPTIONS, "runtime": "bf16-compile"})
+    with pytest.raises(PresetError, match=r"no module 'model\.nothing'"):
+        TransformersCaptioner(folder, "m", cpu, {**options, "compile_module": "model.nothing"})
