@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,10 @@ def test_the_setting_overrides_the_preset(tiny_models_dir: Path, tmp_path: Path)
     assert provider.captioner().runtime == "int8"  # type: ignore[attr-defined]
 
 
+@pytest.mark.skipif(
+    shutil.which("g++") is None and shutil.which("c++") is None,
+    reason="torch.compile on a CPU needs a C++ compiler (apt install g++)",
+)
 def test_bf16_compile_compiles_the_vision_encoder_and_pads_small_batches(
     tiny_models_dir: Path,
 ) -> None:
