@@ -13,6 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.processes import stop
+
 STARTUP_SECONDS = 90
 
 
@@ -77,12 +79,7 @@ def test_serve_answers_health_and_search_over_http(photos: Path, tmp_path: Path)
             assert all(Path(hit["path"]).parent == photos for hit in body["hits"])
             assert http.get("/search", params={"q": "x", "limit": 0}).status_code == 422
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)
     output = log.read_text()
     assert f"on http://127.0.0.1:{port}" in output and "not a loopback" not in output
 

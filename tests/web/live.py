@@ -20,6 +20,8 @@ from typing import Any
 
 import httpx
 
+from tests.processes import stop
+
 CHROMIUM = os.environ.get("PICSIFT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -81,12 +83,7 @@ class LiveServer:
             self._wait(server)
             yield self
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop(server)
 
     def _wait(self, server: subprocess.Popen[bytes]) -> None:
         deadline = time.monotonic() + STARTUP_SECONDS
