@@ -25,7 +25,9 @@ def test_index_a_few_hundred_real_photos_then_rerun_in_seconds(
         (folder / name).symlink_to(clothing / "images" / name)
     first = runner.invoke(app, ["index", str(folder), "-m", "tiny", "--json"])
     assert first.exit_code == 0, first.output
-    assert json.loads(first.stdout)["indexed"] == 300
+    summary = json.loads(first.stdout)
+    assert summary["indexed"] == 300
+    assert summary["stage_seconds"]["caption"] > 0 and "categories" in summary["stage_seconds"]
     second = json.loads(runner.invoke(app, ["index", str(folder), "-m", "tiny", "--json"]).stdout)
     assert second["indexed"] == 0 and second["unchanged"] == 300
     assert second["model_seconds"] == 0

@@ -94,7 +94,8 @@ def index(
                 # Ray prints its workers' errors on stdout; keep stdout for our own output
                 with progress_bar() as progress, redirect_stdout(sys.stderr):
                     report = indexer.run(paths, Bar(progress), captions_file=captions)
-                categorised = _categorise(store, provider, settings, report.indexed)
+                with report.stages.stage("categories"):
+                    categorised = _categorise(store, provider, settings, report.indexed)
             except KeyboardInterrupt:
                 counts = store.catalog.counts()
                 err.print(
@@ -115,6 +116,8 @@ def index(
         "errors": [{"path": p, "reason": r} for p, r in report.errors],
         "seconds": round(report.seconds, 2),
         "model_seconds": round(report.model_seconds, 2),
+        # where the time went; "seconds" above is the indexing run, before "categories"
+        "stage_seconds": {k: round(v, 2) for k, v in report.stages.seconds.items()},
         "complete": report.complete,
         "meaningless": preset.meaningless,
     }
@@ -129,6 +132,10 @@ def index(
             f"({rate:.1f} img/s)",
             highlight=False,
         )
+        shares = report.stages.shares(report.seconds + report.stages.seconds.get("categories", 0))
+        top = sorted(shares.items(), key=lambda kv: -kv[1])[:4]
+        if report.indexed and top:
+            out.print("time: " + ", ".join(f"{k} {v:.0%}" for k, v in top), highlight=False)
         for path, reason in report.errors:
             out.print(f"  [red]error[/] {path}: {reason}", highlight=False, soft_wrap=True)
     raise typer.Exit(EXIT_OK if report.complete else EXIT_PARTIAL)

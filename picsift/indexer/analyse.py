@@ -16,6 +16,7 @@ from picsift.describe.model import Description
 from picsift.describe.model_facets import ModelFacets
 from picsift.indexer.facets import FacetResult
 from picsift.indexer.pipeline import Loaded
+from picsift.indexer.timing import Stopwatch
 from picsift.models.provider import ModelSource
 from picsift.store import IMAGE_SPACE, Analysis
 
@@ -26,19 +27,24 @@ class Analyser:
         self._settings = settings
         self.facets = ModelFacets(models, settings)
 
-    def analyse(self, batch: Sequence[Loaded]) -> list[Analysis]:
+    def analyse(self, batch: Sequence[Loaded], clock: Stopwatch | None = None) -> list[Analysis]:
         """Embed, caption and add the model facets to decoded files (errors are not passed
-        here: the caller has already recorded them)."""
+        here: the caller has already recorded them). ``clock`` gets each step's seconds."""
         if not batch:
             return []
-        embedder = self._models.embedder()
-        captioner = self._models.captioner()
+        clock = clock or Stopwatch()
+        with clock.stage("load models"):  # the first batch only: then they are held
+            embedder = self._models.embedder()
+            captioner = self._models.captioner()
         images = [item.decoded.image for item in batch if item.decoded is not None]
         if len(images) != len(batch):
             raise ValueError("Analyser.analyse takes decoded files only")
-        vectors = embedder.embed_images(images)
-        captions = captioner.caption(images)
-        facets = self._model_facets(batch, images, vectors)
+        with clock.stage("embed"):
+            vectors = embedder.embed_images(images)
+        with clock.stage("caption"):
+            captions = captioner.caption(images)
+        with clock.stage("model facets"):
+            facets = self._model_facets(batch, images, vectors)
         analyses = []
         for item, vector, caption, facet in zip(batch, vectors, captions, facets, strict=True):
             d = item.decoded

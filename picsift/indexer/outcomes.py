@@ -15,6 +15,7 @@ from typing import Protocol
 
 from picsift.errors import PicsiftError
 from picsift.indexer.scan import FileStat, ScanResult, scan
+from picsift.indexer.timing import Stopwatch
 from picsift.store import IMAGE_SPACE, Analysis, Catalog, ImageRow
 
 
@@ -52,6 +53,7 @@ class IndexReport:
     errors: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
     model_seconds: float = 0.0
+    stages: Stopwatch = field(default_factory=Stopwatch)
 
     @property
     def complete(self) -> bool:
@@ -153,7 +155,8 @@ class Outcomes:
             model, vector = analyses[0].vectors[IMAGE_SPACE]
             self._catalog.bind_model(IMAGE_SPACE, model, int(vector.shape[-1]))
             self._bound = True
-        self._catalog.commit_analyses(analyses)
+        with self._report.stages.stage("commit"):
+            self._catalog.commit_analyses(analyses)
         self._report.indexed += len(analyses)
         self._report.model_seconds += seconds
         self._progress.advance(len(analyses))

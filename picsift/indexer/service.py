@@ -25,6 +25,7 @@ from picsift.indexer.captions import load_captions_file
 from picsift.indexer.outcomes import IndexReport, NoProgress, Outcomes, Plan, Progress, make_plan
 from picsift.indexer.pipeline import Loaded, load_ahead
 from picsift.indexer.text_vectors import sync_text_vectors
+from picsift.indexer.timing import Stopwatch
 from picsift.models.provider import ModelSource
 from picsift.store import IMAGE_SPACE, SPACES, USER_CAPTION_SPACE, Store
 
@@ -67,27 +68,35 @@ class Indexer:
         self._check_model()
         self._facets.check(self._settings.index_facets)  # a bad vocabulary stops us here
         given = self._read_captions(roots, captions_file)
+        clock = report.stages
         with self._store.writer_lock():
             catalog = self._store.catalog
-            plan = make_plan(catalog, roots, report)
+            with clock.stage("scan"):
+                plan = make_plan(catalog, roots, report)
             if plan.todo and "tags" in self._settings.index_facets:
                 # one-off per model and vocabulary set (minutes on a CPU), then cached on disk
                 progress.stage("preparing tag vocabularies")
-                self._facets.warm(["tags"])
+                with clock.stage("tag vocabularies"):
+                    self._facets.warm(["tags"])
                 progress.stage("indexing")
             progress.start(len(plan.todo))
             outcomes = Outcomes(catalog, plan, report, progress)
             if self._executor is None:
-                self._process(plan, outcomes)
+                self._process(plan, outcomes, clock)
             else:
-                self._executor.process(plan, outcomes)
-            outcomes.prune()
-            report.user_captions = catalog.set_user_captions(
-                plan.user_captions | given, USER_CAPTION_SPACE
-            )
-            report.text_vectors = sync_text_vectors(catalog, self._models)
-            for space in SPACES:
-                self._store.vector_index(space, save=True)
+                with clock.stage("remote analysis"):  # its commits are timed inside
+                    self._executor.process(plan, outcomes)
+                clock.add("remote analysis", -clock.seconds.get("commit", 0.0))
+            with clock.stage("prune"):
+                outcomes.prune()
+                report.user_captions = catalog.set_user_captions(
+                    plan.user_captions | given, USER_CAPTION_SPACE
+                )
+            with clock.stage("caption vectors"):
+                report.text_vectors = sync_text_vectors(catalog, self._models)
+            with clock.stage("vector index"):
+                for space in SPACES:
+                    self._store.vector_index(space, save=True)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -116,12 +125,13 @@ class Indexer:
             raise PicsiftError("--captions needs a folder to index: its paths are relative to it")
         return load_captions_file(captions_file, folders[0])
 
-    def _process(self, plan: Plan, outcomes: Outcomes) -> None:
+    def _process(self, plan: Plan, outcomes: Outcomes, clock: Stopwatch) -> None:
         """Decode in worker threads ahead of the models; analyse what no shortcut settles."""
         batch: list[Loaded] = []
         lookahead = max(2 * self._settings.batch_size, 8)
         ocr = OcrReader() if "text" in self._settings.index_facets else None
-        for item in load_ahead(plan.todo, self._settings, lookahead, ocr):
+        loaded = load_ahead(plan.todo, self._settings, lookahead, ocr)
+        for item in clock.waiting(loaded, "read"):
             if item.error is not None or item.decoded is None or item.sha256 is None:
                 outcomes.failed(
                     item.file, item.error or "unknown error", item.sha256, item.transient
@@ -132,11 +142,11 @@ class Indexer:
                 continue
             batch.append(item)
             if len(batch) >= self._settings.batch_size:
-                self._analyse(batch, outcomes)
+                self._analyse(batch, outcomes, clock)
                 batch = []
-        self._analyse(batch, outcomes)
+        self._analyse(batch, outcomes, clock)
 
-    def _analyse(self, batch: list[Loaded], outcomes: Outcomes) -> None:
+    def _analyse(self, batch: list[Loaded], outcomes: Outcomes, clock: Stopwatch) -> None:
         t0 = time.perf_counter()
-        analyses = self._analyser.analyse(batch)
+        analyses = self._analyser.analyse(batch, clock)
         outcomes.commit(analyses, time.perf_counter() - t0)

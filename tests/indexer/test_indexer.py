@@ -40,6 +40,15 @@ def test_first_run_indexes_every_photo(settings: Settings, photos: Path) -> None
     assert models.embedder().images_seen == n
 
 
+def test_report_says_where_the_time_went(settings: Settings, photos: Path) -> None:
+    report, *_ = _run(settings, [photos])
+    stages = report.stages.seconds
+    for name in ("scan", "read", "embed", "caption", "commit", "vector index"):
+        assert name in stages, name
+    # the main thread runs the stages one after another: they never add up to more than the run
+    assert sum(stages.values()) <= report.seconds + 1e-6
+
+
 def test_second_run_does_no_model_work(settings: Settings, photos: Path) -> None:
     _run(settings, [photos])
     report, _, in_sync, _, models = _run(settings, [photos])
