@@ -158,6 +158,8 @@ def status(
                 "errors": counts["error"],
                 "pending": counts["pending"],
                 "embedder": store.catalog.space_model(IMAGE_SPACE),
+                # runtimes of one model share its index; this says which made the vectors
+                "embedder_runtimes": store.catalog.runtime_counts(IMAGE_SPACE),
                 "store_bytes": store.size_bytes(),
             }
             for space in SPACES:

@@ -66,6 +66,8 @@ class Analyser:
                     facets=facet.json if facet else None,
                     tags=facet.tags if facet else None,
                     ocr_text=facet.ocr_text if facet else None,
+                    embedder_runtime=embedder.runtime,
+                    captioner_runtime=captioner.runtime,
                 )
             )
         return analyses

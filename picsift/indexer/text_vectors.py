@@ -30,6 +30,8 @@ def sync_text_vectors(catalog: Catalog, models: ModelSource, batch: int = 64) ->
             embedder = embedder or models.text_embedder()
             catalog.bind_model(space, embedder.model_id, embedder.dim)
             vectors = embedder.embed_texts([text for _, text in rows])
-            catalog.put_vectors(space, embedder.model_id, [i for i, _ in rows], vectors)
+            catalog.put_vectors(
+                space, embedder.model_id, [i for i, _ in rows], vectors, embedder.runtime
+            )
             done += len(rows)
     return done

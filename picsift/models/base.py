@@ -32,6 +32,7 @@ class ImageTextEmbedder(Protocol):
     """Maps images and texts into one space where cosine similarity means relevance."""
 
     model_id: str
+    runtime: str  # what ran the forward passes ("torch", "onnx-int8"); stored with each vector
     dim: int
 
     def embed_images(self, images: Sequence[Image.Image]) -> np.ndarray:
@@ -48,6 +49,7 @@ class TextEmbedder(Protocol):
     """Maps texts (captions, queries) into a space where cosine similarity means meaning."""
 
     model_id: str
+    runtime: str
     dim: int
 
     def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
@@ -60,6 +62,7 @@ class Captioner(Protocol):
     """Writes one paragraph describing what is in each image."""
 
     model_id: str
+    runtime: str  # "torch" (fp32, the reference), "bf16", ...; stored with each caption
 
     def caption(self, images: Sequence[Image.Image]) -> list[str]: ...
 
@@ -68,6 +71,7 @@ class EmbedderBase(ABC):
     """Fixes the inference order so every backend normalises the same way, here and only here."""
 
     model_id: str
+    runtime: str = "torch"
     dim: int
 
     def embed_images(self, images: Sequence[Image.Image]) -> np.ndarray:
@@ -99,6 +103,7 @@ class TextEmbedderBase(ABC):
     """Text-only counterpart of :class:`EmbedderBase`, normalising in the same one place."""
 
     model_id: str
+    runtime: str = "torch"
     dim: int
 
     def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
@@ -137,6 +142,7 @@ class CaptionerBase(ABC):
     """Same split for captioners: preprocess, generate, decode."""
 
     model_id: str
+    runtime: str = "torch"
 
     def caption(self, images: Sequence[Image.Image]) -> list[str]:
         if len(images) == 0:

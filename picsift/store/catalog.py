@@ -66,6 +66,8 @@ class Analysis:
     facets: str | None = None  # JSON of the facets computed at indexing time
     tags: str | None = None  # searchable words derived from the facets
     ocr_text: str | None = None  # text read in the image
+    embedder_runtime: str | None = None  # what made ``vectors`` ("torch", "onnx-int8")
+    captioner_runtime: str | None = None  # what ran the captioner ("torch", "bf16", ...)
 
 
 class _Rows(list[Any]):
@@ -234,6 +236,15 @@ class Catalog:
             out[str(status)] = int(n)
         return out
 
+    def runtime_counts(self, space: str) -> dict[str, int]:
+        """How many of a space's vectors each runtime produced ("unrecorded": before v5)."""
+        rows = self._read(
+            "SELECT coalesce(runtime, 'unrecorded'), count(*) FROM embeddings WHERE space = ? "
+            "GROUP BY 1",
+            (space,),
+        )
+        return {str(r): int(n) for r, n in rows.fetchall()}
+
     def embedding_count(self, space: str) -> int:
         row = self._read("SELECT count(*) FROM embeddings WHERE space = ?", (space,))
         return int(row.fetchone()[0])
@@ -399,20 +410,39 @@ class Catalog:
 
     @staticmethod
     def _put_vector(
-        conn: sqlite3.Connection, image_id: int, space: str, model: str, vector: np.ndarray
+        conn: sqlite3.Connection,
+        image_id: int,
+        space: str,
+        model: str,
+        vector: np.ndarray,
+        runtime: str | None,
     ) -> None:
         conn.execute(
-            "INSERT OR REPLACE INTO embeddings(image_id, space, model, vector) VALUES (?, ?, ?, ?)",
-            (image_id, space, model, np.ascontiguousarray(vector, dtype=np.float32).tobytes()),
+            "INSERT OR REPLACE INTO embeddings(image_id, space, model, vector, runtime) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (
+                image_id,
+                space,
+                model,
+                np.ascontiguousarray(vector, dtype=np.float32).tobytes(),
+                runtime,
+            ),
         )
 
-    def put_vectors(self, space: str, model: str, ids: Sequence[int], vectors: np.ndarray) -> None:
+    def put_vectors(
+        self,
+        space: str,
+        model: str,
+        ids: Sequence[int],
+        vectors: np.ndarray,
+        runtime: str | None = None,
+    ) -> None:
         """Store vectors for existing rows (e.g. caption text embedded after the fact)."""
         if not len(ids):
             return
         with self.transaction() as conn:
             for image_id, vector in zip(ids, vectors, strict=True):
-                self._put_vector(conn, int(image_id), space, model, vector)
+                self._put_vector(conn, int(image_id), space, model, vector, runtime)
             self._bump(conn)
 
     def drop_space(self, space: str) -> None:
@@ -466,7 +496,7 @@ class Catalog:
                     """UPDATE images SET sha256 = ?, size = ?, mtime_ns = ?, width = ?,
                            height = ?, format = ?, taken_at = ?, caption = ?, status = 'ok',
                            error = NULL, embedder = ?, captioner = ?, updated_at = ?,
-                           facets = ?, tags = ?, ocr_text = ?
+                           facets = ?, tags = ?, ocr_text = ?, captioner_runtime = ?
                        WHERE path = ? RETURNING id""",
                     (
                         a.sha256,
@@ -483,13 +513,14 @@ class Catalog:
                         a.facets,
                         a.tags,
                         a.ocr_text,
+                        a.captioner_runtime,
                         a.path,
                     ),
                 ).fetchone()
                 if cur is None:
                     continue  # row was pruned meanwhile; nothing to attach the result to
                 for space, (model, vector) in a.vectors.items():
-                    self._put_vector(conn, int(cur[0]), space, model, vector)
+                    self._put_vector(conn, int(cur[0]), space, model, vector, a.embedder_runtime)
             self._bump(conn)
 
     def mark_error(self, path: str, reason: str, sha256: str | None = None) -> None:
@@ -539,13 +570,14 @@ class Catalog:
             if target is None:
                 return
             conn.execute(
-                """UPDATE images SET (facets, tags, ocr_text) =
-                       (SELECT facets, tags, ocr_text FROM images WHERE id = ?) WHERE id = ?""",
+                """UPDATE images SET (facets, tags, ocr_text, captioner_runtime) =
+                       (SELECT facets, tags, ocr_text, captioner_runtime FROM images WHERE id = ?)
+                   WHERE id = ?""",
                 (source.id, target[0]),
             )
             conn.execute(
-                """INSERT OR REPLACE INTO embeddings(image_id, space, model, vector)
-                   SELECT ?, space, model, vector FROM embeddings WHERE image_id = ?""",
+                """INSERT OR REPLACE INTO embeddings(image_id, space, model, vector, runtime)
+                   SELECT ?, space, model, vector, runtime FROM embeddings WHERE image_id = ?""",
                 (target[0], source.id),
             )
             self._bump(conn)

@@ -169,8 +169,16 @@ AFTER UPDATE OF caption, user_caption, path, tags, ocr_text ON images BEGIN
 END;
 """
 
+# v5: which runtime produced each vector and caption ("torch", "onnx-int8", "bf16", ...). The
+# runtimes of one model share its index (their vectors agree within the tolerances the accuracy
+# tests hold), so this is provenance, not identity; NULL means stored before v5.
+_V5 = """
+ALTER TABLE embeddings ADD COLUMN runtime TEXT;
+ALTER TABLE images ADD COLUMN captioner_runtime TEXT;
+"""
+
 # Index i holds the script that takes a store from version i to i + 1.
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

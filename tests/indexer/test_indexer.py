@@ -49,6 +49,13 @@ def test_report_says_where_the_time_went(settings: Settings, photos: Path) -> No
     assert sum(stages.values()) <= report.seconds + 1e-6
 
 
+def test_the_store_says_which_runtime_made_the_vectors(settings: Settings, photos: Path) -> None:
+    _run(settings, [photos])
+    with Store(settings.home) as store:
+        counts = store.catalog.runtime_counts("image")
+        assert counts == {"torch": len(list(photos.glob("*.jpg")))}
+
+
 def test_second_run_does_no_model_work(settings: Settings, photos: Path) -> None:
     _run(settings, [photos])
     report, _, in_sync, _, models = _run(settings, [photos])

@@ -15,6 +15,7 @@ from picsift.indexer.ray_worker import (
     ANALYSED,
     FAILED,
     KNOWN,
+    ROW_FORMAT,
     AnalyseFiles,
     KnownHashes,
     decode_analysis,
@@ -54,7 +55,7 @@ def test_results_cross_the_wire_bit_exact() -> None:
 
 def test_results_in_another_format_are_refused() -> None:
     text = encode_analysis(_analysis(np.zeros(4, np.float32))).replace(
-        '"row_format": 1', '"row_format": 2'
+        f'"row_format": {ROW_FORMAT}', f'"row_format": {ROW_FORMAT + 1}'
     )
     with pytest.raises(PicsiftError, match="same picsift version"):
         decode_analysis(text)

@@ -253,6 +253,7 @@ def test_an_older_store_migrates_and_keeps_its_data(version: int) -> None:
     code, out, err = _cli("status", "--json")
     assert code == EXIT_OK, err
     assert json.loads(out)["indexed"] == 1
+    assert json.loads(out)["embedder_runtimes"] == {"unrecorded": 1}  # stored before v5
     with Store(home) as store:
         row = store.catalog.get(1)
         assert row is not None and row.caption == "a straw hat on a table"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -60,6 +61,22 @@ def test_commit_bumps_generation_and_feeds_full_text(tmp_path: Path) -> None:
     assert len(hits) == 1
     ids, vecs = cat.embeddings("image")
     assert ids.tolist() == [1] and vecs.shape == (1, 2)
+
+
+def test_the_runtime_behind_each_vector_and_caption_is_recorded(tmp_path: Path) -> None:
+    cat = Catalog(tmp_path / "c.db")
+    cat.add_pending([("/p/a.jpg", 10, 1), ("/p/b.jpg", 10, 1), ("/p/copy.jpg", 10, 1)])
+    cat.bind_model("image", "m:1", 2)
+    a = _analysis("/p/a.jpg", "x", [1, 0])
+    b = _analysis("/p/b.jpg", "y", [0, 1])
+    # one model's runtimes share its index: an export added later fills the same space
+    cat.commit_analyses([replace(a, embedder_runtime="torch", captioner_runtime="torch")])
+    cat.commit_analyses([replace(b, embedder_runtime="onnx-int8", captioner_runtime="bf16")])
+    source = cat.rows_under("/p")["/p/b.jpg"]
+    cat.copy_result(source, "/p/copy.jpg", source.sha256 or "")
+    assert cat.runtime_counts("image") == {"torch": 1, "onnx-int8": 2}
+    runtimes = dict(cat._conn.execute("SELECT path, captioner_runtime FROM images").fetchall())
+    assert runtimes == {"/p/a.jpg": "torch", "/p/b.jpg": "bf16", "/p/copy.jpg": "bf16"}
 
 
 def test_binding_a_second_model_is_refused(tmp_path: Path) -> None:
