@@ -17,7 +17,9 @@ early, real ones do, so real captions cost at most this). Interleaved round by r
 (greedy token sequences, decoded) are the same: bf16-compile against bf16 checks that the
 compiled encoder computes what the eager one does; anything against fp32 shows how often
 bfloat16 or int8 rounding flips a token (random weights give nearly flat next-token scores,
-so real weights flip fewer).
+so real weights flip fewer). Because random-weight Florence-2 tends to repeat one token per
+image, captions can agree while the arithmetic differs; ``encoder_cosine`` measures that
+directly: the cosine between the vision encoder's outputs for the same photos, per pair.
 
 Run: ``.venv/bin/python bench/bench_captioner.py [--images 8 --rounds 3 --tokens 30]``
 (writes bench/results/captioner.json)
@@ -66,6 +68,20 @@ def naive(folder: Path, images: list[Image.Image], tokens: int) -> float:
     return (time.perf_counter() - start) / len(images)
 
 
+def encoder_output(captioner: TransformersCaptioner, images: list[Image.Image]) -> torch.Tensor:
+    """The vision encoder's output for ``images``, one flat float32 row per image."""
+    module = captioner._model  # a benchmark may look inside: the product never needs this
+    for part in "model.vision_tower".split("."):
+        module = getattr(module, part)
+    pixels = captioner._preprocess(images)["pixel_values"]
+    dtype = next(module.parameters()).dtype
+    with torch.inference_mode():
+        out = module(pixels.to(dtype))
+    if not torch.is_tensor(out):
+        out = out[0] if isinstance(out, tuple | list) else out.last_hidden_state
+    return out.float().flatten(1)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--images", type=int, default=8)
@@ -101,10 +117,18 @@ def main() -> None:
             start = time.perf_counter()
             captioner.caption(images[: args.batch_size])
             compile_seconds[name] = round(time.perf_counter() - start, 1)
+        features = {k: encoder_output(c, images[: args.batch_size]) for k, c in variants.items()}
         seconds: dict[str, list[float]] = {"naive": [], **{k: [] for k in variants}}
         names = list(variants)
         pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1 :]]
         same: dict[str, list[float]] = {f"{b} vs {a}": [] for a, b in pairs}
+        cosine = {
+            f"{b} vs {a}": [
+                round(float(x), 5)
+                for x in torch.nn.functional.cosine_similarity(features[a], features[b])
+            ]
+            for a, b in pairs
+        }
         for r in range(args.rounds):
             seconds["naive"].append(naive(folder, images[:4], args.tokens))
             outputs = {}
@@ -129,6 +153,7 @@ def main() -> None:
         "seconds_per_image_median": med,
         "speedup_over_naive": {k: round(med["naive"] / v, 2) for k, v in med.items()},
         "captions_identical": {k: round(statistics.fmean(v), 3) for k, v in same.items() if v},
+        "encoder_cosine": cosine,
         "warm_up_seconds": compile_seconds,
         "load_average_after": os.getloadavg(),
         "seconds_per_image": seconds,
