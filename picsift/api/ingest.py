@@ -90,7 +90,9 @@ class Ingest:
 
     def _index(self, path: Path, name: str) -> ImageRow:
         with Store.open(self._settings) as store:
-            report = Indexer(store, self._models, self._settings).run([path])
+            # the server's own store brings the vector index up to date (a large one in the
+            # background), so the upload answers without rewriting it
+            report = Indexer(store, self._models, self._settings).run([path], update_index=False)
             CategoryService(store, self._models, self._settings).join_new()
             row = store.catalog.rows_under(str(path)).get(str(path))
         if row is None or row.status != "ok" or report.errors:

@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from picsift.config import Settings
+from picsift.store.index_files import read_stamp
 from tests.api.helpers import MakeClient, error_code, error_message, photo, upload
 from tests.fakes import FakeModels
 
@@ -41,6 +42,19 @@ def test_describe_and_store(client: TestClient, indexed: Path) -> None:
     assert body["caption"].startswith("a mostly") and body["status"] == "ok"
     assert client.get(f"/images/{body['id']}").json()["path"] == body["path"]
     assert client.get("/health").json()["images"] == before + 1
+
+
+def test_an_upload_leaves_the_vector_index_to_the_server(
+    client: TestClient, indexed: Path, settings: Settings
+) -> None:
+    before = read_stamp(settings.home / "vectors", "image")
+    assert before is not None
+    response = client.post("/describe", params={"store": "true"}, files=upload(photo(indexed)))
+    assert response.status_code == 201
+    # not rewritten for one upload: at a million vectors that took 25 to 35 s per request
+    assert read_stamp(settings.home / "vectors", "image") == before
+    hits = client.get("/search", params={"q": "a photo", "limit": 50}).json()["hits"]
+    assert response.json()["id"] in {hit["id"] for hit in hits}
 
 
 def test_upload_over_the_limit_is_413(make_client: MakeClient, indexed: Path) -> None:
