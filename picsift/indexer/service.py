@@ -90,9 +90,11 @@ class Indexer:
             if self._executor is None:
                 self._process(plan, outcomes, clock)
             else:
-                with clock.stage("remote analysis"):  # its commits are timed inside
+                committed = clock.seconds.get("commit", 0.0)
+                with clock.stage("remote analysis"):
                     self._executor.process(plan, outcomes)
-                clock.add("remote analysis", -clock.seconds.get("commit", 0.0))
+                # the commits inside were timed as "commit" already: count them once
+                clock.add("remote analysis", committed - clock.seconds.get("commit", 0.0))
             with clock.stage("prune"):
                 outcomes.prune()
                 report.user_captions = catalog.set_user_captions(
