@@ -29,44 +29,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from random_models import random_preset_toml
+
 from picsift.models.tiny import build_full_size_random
 
 REPO = Path(__file__).resolve().parent.parent
 CLOTHING = REPO.parent / "shared" / "datasets" / "clothing" / "images"
 PICSIFT = Path(sys.executable).parent / "picsift"
-
-PRESETS = """\
-[models.bench-clip]
-kind = "embedder"
-backend = "open_clip"
-repo = "bench/clip-vit-b-32-random"
-architecture = "ViT-B-32"
-dim = 512
-path = "{clip}"
-[models.bench-clip.options]
-runtime = "{embedder_runtime}"
-
-[models.bench-florence]
-kind = "captioner"
-backend = "transformers"
-repo = "bench/florence-2-base-random"
-path = "{florence}"
-[models.bench-florence.options]
-model_class = "Florence2ForConditionalGeneration"
-prompt = "<MORE_DETAILED_CAPTION>"
-detect_prompt = "<OD>"
-max_new_tokens = {tokens}
-min_new_tokens = {tokens}
-num_beams = 1
-runtime = "{captioner_runtime}"
-compile_module = "model.vision_tower"
-
-[presets.bench-random]
-embedder = "bench-clip"
-captioner = "bench-florence"
-description = "default architectures at random weights: speed only"
-meaningless = true
-"""
 
 
 def _picsift(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -101,13 +70,20 @@ def main() -> None:
         home.mkdir()
         build_full_size_random("clip-vit-b-32", work / "clip")
         build_full_size_random("florence-2-base", work / "florence")
+        captioner = {
+            "detect_prompt": "<OD>",
+            "max_new_tokens": args.tokens,
+            "min_new_tokens": args.tokens,
+            "num_beams": 1,
+            "runtime": args.captioner_runtime,
+            "compile_module": "model.vision_tower",
+        }
         (home / "presets.toml").write_text(
-            PRESETS.format(
-                clip=work / "clip",
-                florence=work / "florence",
-                tokens=args.tokens,
-                captioner_runtime=args.captioner_runtime,
-                embedder_runtime=args.embedder_runtime,
+            random_preset_toml(
+                work / "clip",
+                work / "florence",
+                embedder_options={"runtime": args.embedder_runtime},
+                captioner_options=captioner,
             )
         )
         env = {

@@ -25,11 +25,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 import urllib.request
 from pathlib import Path
 from typing import Any
+
+from random_models import random_preset_toml
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "data" / "samples"
@@ -59,31 +60,8 @@ def _get(url: str, timeout: float = 1.0) -> bytes | None:
 def _presets(models_dir: Path, tiny: bool) -> str:
     if tiny:
         return ""
-    return textwrap.dedent(
-        f"""
-        [models.bench-clip]
-        kind = "embedder"
-        backend = "open_clip"
-        repo = "bench/clip-vit-b-32-random"
-        architecture = "ViT-B-32"
-        dim = 512
-        path = "{models_dir / "clip"}"
-
-        [models.bench-florence]
-        kind = "captioner"
-        backend = "transformers"
-        repo = "bench/florence-2-base-random"
-        path = "{models_dir / "florence"}"
-        [models.bench-florence.options]
-        model_class = "Florence2ForConditionalGeneration"
-        prompt = "<MORE_DETAILED_CAPTION>"
-        max_new_tokens = 30
-
-        [presets.bench-random]
-        embedder = "bench-clip"
-        captioner = "bench-florence"
-        meaningless = true
-        """
+    return random_preset_toml(
+        models_dir / "clip", models_dir / "florence", captioner_options={"max_new_tokens": 30}
     )
 
 
