@@ -32,6 +32,7 @@ import torch
 from PIL import Image
 
 from picsift.config import Settings
+from picsift.imaging.sandbox import DecodeSandbox
 from picsift.indexer import Indexer
 from picsift.indexer.pipeline import load_ahead
 from picsift.indexer.scan import scan
@@ -109,12 +110,13 @@ def picsift_embed(paths: list[Path], settings: Settings, preset: Preset) -> floa
     files = [f for f in files if Path(f.path) in set(paths)]
     start = time.perf_counter()
     batch: list[Image.Image] = []
-    for item in load_ahead(files, settings, lookahead=2 * settings.batch_size):
-        assert item.decoded is not None
-        batch.append(item.decoded.image)
-        if len(batch) == settings.batch_size:
-            embedder.embed_images(batch)
-            batch = []
+    with DecodeSandbox(settings) as decoder:
+        for item in load_ahead(files, settings, 2 * settings.batch_size, decoder):
+            assert item.decoded is not None
+            batch.append(item.decoded.image)
+            if len(batch) == settings.batch_size:
+                embedder.embed_images(batch)
+                batch = []
     if batch:
         embedder.embed_images(batch)
     return len(paths) / (time.perf_counter() - start)

@@ -16,6 +16,8 @@ from platformdirs import user_data_dir
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from picsift.imaging.formats import DEFAULT_FORMATS, check_allowed
+
 if TYPE_CHECKING:
     from picsift.store.index_kinds import IndexOptions
 
@@ -32,6 +34,11 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="PICSIFT_", extra="ignore")
 
+    @field_validator("image_formats")
+    @classmethod
+    def _known_formats(cls, value: list[str]) -> list[str]:
+        return list(check_allowed(value))
+
     @model_validator(mode="after")
     def _read_key_needs_admin_key(self) -> Settings:
         if self.api_read_key and not self.api_key:
@@ -46,6 +53,7 @@ class Settings(BaseSettings):
         "tag_vocabularies",
         "cors_origins",
         "fetch_allow",
+        "image_formats",
         mode="before",
     )
     @classmethod
@@ -85,7 +93,28 @@ class Settings(BaseSettings):
     )
     threads: int = Field(default=0, ge=0, description="Torch intra-op threads; 0 = all cores.")
     batch_size: int = Field(default=8, ge=1, le=512)
-    decode_workers: int = Field(default=0, ge=0, description="Decoding threads; 0 = cores.")
+    decode_workers: int = Field(
+        default=0, ge=0, description="Decoding threads and worker processes; 0 = cores, up to 4."
+    )
+    image_formats: CommaList = Field(
+        default=list(DEFAULT_FORMATS),
+        description="Image formats accepted, told by the file's signature, never its name: "
+        "anything else is refused before a decoder sees it (415). Default: JPEG, PNG, WEBP, "
+        "GIF, TIFF, BMP, HEIF (HEIC, via pi-heif) and AVIF (Pillow's plugin). EPS, PDF "
+        "and WMF can never be added.",
+    )
+    decode_memory_mb: int = Field(
+        default=1536,
+        ge=128,
+        description="Address space one decode worker process may use; a decode needing more "
+        "is refused with that reason and the worker replaced.",
+    )
+    decode_timeout: float = Field(
+        default=15.0,
+        gt=0.0,
+        le=600.0,
+        description="Seconds one image may take to decode before its worker is killed.",
+    )
     max_image_pixels: int = Field(
         default=178_956_970,
         ge=1,

@@ -28,6 +28,10 @@ class ImageError(PicsiftError):
         super().__init__(f"{self.source}: {reason}")
 
 
+class UnsupportedImageError(ImageError):
+    """The input is not in a format picsift accepts (HTTP 415); refused before decoding."""
+
+
 class StoreError(PicsiftError):
     """The on-disk store cannot be opened or written as asked."""
 

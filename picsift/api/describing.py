@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from picsift.api.uploads import decode_upload
 from picsift.config import Settings
 from picsift.describe import DescribeService, Description
+from picsift.imaging.sandbox import ImageDecoder
 from picsift.models.provider import ModelSource
 from picsift.store import ImageRow
 
 
 class Describer:
-    def __init__(self, models: ModelSource, settings: Settings) -> None:
-        self._service = DescribeService(models, settings)
-        self._settings = settings
+    def __init__(self, models: ModelSource, settings: Settings, decoder: ImageDecoder) -> None:
+        self._service = DescribeService(models, settings, decoder=decoder)
+        self._decoder = decoder
 
     def warm(self) -> None:
         self._service.warm()
@@ -26,7 +26,7 @@ class Describer:
     ) -> Description:
         """Describe one upload (``name`` already sanitised); raises ImageError when undecodable
         and TemplateError / PicsiftError for an unknown template or facet."""
-        decoded = decode_upload(data, name, self._settings)
+        decoded = self._decoder.decode(data, name)
         return self._service.describe_decoded([(name, decoded)], facets, template)[0]
 
     def describe_indexed(

@@ -26,15 +26,12 @@ from picsift.errors import (
     PresetError,
     StoreError,
     StoreLockedError,
+    UnsupportedImageError,
 )
 from picsift.search.filters import FilterError
 from picsift.search.query import QueryError
 
 log = logging.getLogger("picsift.api")
-
-# Decoder reasons meaning "this is not an image format we read" (415), as opposed to an image
-# format we read whose data is broken or too big (422). See picsift.imaging.decode.
-_UNSUPPORTED_PREFIXES = ("not an image", "not a supported image", "not a recognised image")
 
 _HTTP_CODES = {
     400: "bad_request",
@@ -70,8 +67,9 @@ def error_response(
 
 
 def image_error_status(exc: ImageError) -> tuple[int, str]:
-    """415 for "not an image format we read", 422 for broken, truncated or oversized images."""
-    if exc.reason.startswith(_UNSUPPORTED_PREFIXES):
+    """415 for a format not on the allow-list (refused before decoding), 422 for a broken,
+    truncated, oversized or too costly image of an accepted format."""
+    if isinstance(exc, UnsupportedImageError):
         return 415, "unsupported_image"
     return 422, "invalid_image"
 

@@ -18,10 +18,10 @@ from datetime import date
 from pathlib import Path
 
 from picsift.api.errors import ApiError
-from picsift.api.uploads import decode_upload
 from picsift.cluster.service import CategoryService
 from picsift.config import Settings
 from picsift.errors import StoreError
+from picsift.imaging.sandbox import ImageDecoder
 from picsift.indexer import Indexer
 from picsift.models.provider import ModelSource
 from picsift.store import ImageRow, Store
@@ -35,20 +35,23 @@ EXTENSIONS = {
     "GIF": ".gif",
     "BMP": ".bmp",
     "TIFF": ".tif",
+    "HEIF": ".heic",
+    "AVIF": ".avif",
 }
 _MAX_SUFFIX = 10_000
 
 
 class Ingest:
-    def __init__(self, settings: Settings, models: ModelSource) -> None:
+    def __init__(self, settings: Settings, models: ModelSource, decoder: ImageDecoder) -> None:
         self._settings = settings
         self._models = models
+        self._decoder = decoder
         # Absolute, as the indexer keys rows by absolute path.
         self.folder = Path(os.path.abspath(settings.home)) / "uploads"
 
     def add(self, data: bytes, name: str, day: date | None = None) -> ImageRow:
         """Store and index one upload (``name`` already sanitised); returns its catalog row."""
-        decoded = decode_upload(data, name, self._settings)
+        decoded = self._decoder.decode(data, name)
         extension = EXTENSIONS.get(decoded.format)
         if extension is None:
             raise ApiError(
@@ -92,7 +95,9 @@ class Ingest:
         with Store.open(self._settings) as store:
             # the server's own store brings the vector index up to date (a large one in the
             # background), so the upload answers without rewriting it
-            report = Indexer(store, self._models, self._settings).run([path], update_index=False)
+            report = Indexer(store, self._models, self._settings, decoder=self._decoder).run(
+                [path], update_index=False
+            )
             CategoryService(store, self._models, self._settings).join_new()
             row = store.catalog.rows_under(str(path)).get(str(path))
         if row is None or row.status != "ok" or report.errors:

@@ -14,16 +14,22 @@ from typing import Any
 from PIL import Image
 
 from picsift.api.images import Images
-from picsift.api.uploads import decode_upload
 from picsift.config import Settings
+from picsift.imaging.sandbox import ImageDecoder
 from picsift.search import QueryError, SearchOptions, SearchPage, SearchService
 
 
 class ApiSearch:
     def __init__(
-        self, service: SearchService, images: Images, settings: Settings, meaningless: bool
+        self,
+        service: SearchService,
+        images: Images,
+        settings: Settings,
+        meaningless: bool,
+        decoder: ImageDecoder,
     ) -> None:
         self._service = service
+        self._decoder = decoder
         self._images = images
         self._settings = settings
         self._meaningless = meaningless
@@ -35,7 +41,7 @@ class ApiSearch:
         self, data: bytes, name: str, query: str | None, options: SearchOptions
     ) -> dict[str, Any]:
         """Search by an uploaded image (weight 1), optionally combined with query text."""
-        image = decode_upload(data, name, self._settings).image
+        image = self._decoder.decode(data, name).image
         return self._search(query or None, options, [image])
 
     def similar(self, image_id: int, options: SearchOptions) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from picsift.api.searching import ApiSearch
 from picsift.api.thumbnails import Thumbnails
 from picsift.api.workers import WorkerPool
 from picsift.config import Settings
+from picsift.imaging.sandbox import DecodeSandbox
 from picsift.models.base import Captioner, ImageTextEmbedder, TextEmbedder
 from picsift.models.presets import Preset, PresetCatalog
 from picsift.models.provider import ModelProvider, ModelSource
@@ -89,9 +90,11 @@ class AppState:
     search: ApiSearch
     describer: Describer
     ingest: Ingest
+    decoder: DecodeSandbox
 
     def close(self) -> None:
         self.pool.shutdown()
+        self.decoder.close()
         self.store.close()
 
 
@@ -105,19 +108,23 @@ def open_state(settings: Settings, models: ModelSource | None = None) -> AppStat
         models = ModelProvider(settings, preset)
     tracked = TrackedModels(models)
     store = Store.open(settings)
+    # One pool of bounded decode workers for every upload, example, fetch and thumbnail.
+    decoder = DecodeSandbox(settings)
     try:
-        images = Images(store, Thumbnails(settings.home / "thumbnails", settings))
-        search = SearchService(store, tracked, settings)
+        images = Images(store, Thumbnails(settings.home / "thumbnails", settings, decoder))
+        search = SearchService(store, tracked, settings, decoder)
         return AppState(
             settings=settings,
             store=store,
             models=tracked,
             pool=WorkerPool(settings.api_workers, settings.api_queue),
             images=images,
-            search=ApiSearch(search, images, settings, tracked.preset.meaningless),
-            describer=Describer(tracked, settings),
-            ingest=Ingest(settings, tracked),
+            search=ApiSearch(search, images, settings, tracked.preset.meaningless, decoder),
+            describer=Describer(tracked, settings, decoder),
+            ingest=Ingest(settings, tracked, decoder),
+            decoder=decoder,
         )
     except BaseException:
+        decoder.close()
         store.close()
         raise

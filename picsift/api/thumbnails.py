@@ -14,7 +14,8 @@ import tempfile
 from pathlib import Path
 
 from picsift.config import Settings
-from picsift.imaging import decode_image, read_image_file
+from picsift.imaging import read_image_file
+from picsift.imaging.sandbox import ImageDecoder
 from picsift.store import ImageRow
 
 SIZES = (128, 256, 512)
@@ -22,9 +23,10 @@ JPEG_QUALITY = 85
 
 
 class Thumbnails:
-    def __init__(self, folder: Path, settings: Settings) -> None:
+    def __init__(self, folder: Path, settings: Settings, decoder: ImageDecoder) -> None:
         self.folder = folder
         self._settings = settings
+        self._decoder = decoder
 
     def path_for(self, sha256: str, size: int) -> Path:
         return self.folder / str(size) / sha256[:2] / f"{sha256}.jpg"
@@ -38,9 +40,7 @@ class Thumbnails:
             if cached.is_file():
                 return cached
         data, sha = read_image_file(Path(row.path), max_bytes=self._settings.max_file_bytes)
-        decoded = decode_image(
-            data, row.path, max_pixels=self._settings.max_image_pixels, max_side=size
-        )
+        decoded = self._decoder.decode(data, row.path, max_side=size)
         buffer = io.BytesIO()
         decoded.image.save(buffer, "JPEG", quality=JPEG_QUALITY, optimize=True)
         # Named by the bytes actually read: if the file changed since indexing, the catalog's

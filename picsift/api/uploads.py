@@ -1,4 +1,6 @@
-"""Uploaded files: a bounded read, a file name safe to show and to store, a safe decode.
+"""Uploaded files: a bounded read, and a file name safe to show and to store.
+
+Their bytes are decoded only by the decode sandbox (:mod:`picsift.imaging.sandbox`).
 
 An upload's name is chosen by the client, so it is never used as given: only its last path
 component survives, reduced to a conservative character set. That one sanitised name is
@@ -14,8 +16,6 @@ import unicodedata
 from fastapi import UploadFile
 
 from picsift.api.errors import ApiError
-from picsift.config import Settings
-from picsift.imaging import DecodedImage, decode_image
 
 _CHUNK = 1024 * 1024
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -53,10 +53,3 @@ async def read_upload(upload: UploadFile, max_bytes: int) -> tuple[bytes, str]:
             raise too_large
         chunks.append(chunk)
     return b"".join(chunks), name
-
-
-def decode_upload(data: bytes, name: str, settings: Settings) -> DecodedImage:
-    """Decode with the configured limits; failures are ImageErrors naming the upload."""
-    return decode_image(
-        data, name, max_pixels=settings.max_image_pixels, max_side=settings.max_side
-    )

@@ -207,6 +207,7 @@ def describe(
 ) -> None:
     """Describe images (one paragraph each by default), without changing the store."""
     from picsift.describe import DescribeService
+    from picsift.imaging.sandbox import DecodeSandbox
 
     if fmt not in ("text", "json"):
         err.print(f"[red]error:[/] --format must be 'text' or 'json', not '{fmt}'")
@@ -215,7 +216,8 @@ def describe(
     with user_errors(), ExitStack() as stack:
         settings = settings_for(home)
         preset = preset_for(settings, models)
-        service = DescribeService(ModelProvider(settings, preset), settings)
+        decoder = stack.enter_context(DecodeSandbox(settings))
+        service = DescribeService(ModelProvider(settings, preset), settings, decoder=decoder)
         if stored:
             store = stack.enter_context(Store.open(settings))
             described = service.describe_paths_stored(store, images, template)

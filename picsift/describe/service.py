@@ -23,6 +23,7 @@ from picsift.describe.ocr import OcrReader
 from picsift.describe.templates import TemplateError, TemplateRenderer
 from picsift.errors import PicsiftError
 from picsift.imaging import DecodedImage
+from picsift.imaging.sandbox import DecodeSandbox, ImageDecoder
 from picsift.indexer.pipeline import load_ahead
 from picsift.indexer.scan import FileStat
 from picsift.models.provider import ModelSource
@@ -58,8 +59,11 @@ class DescribeService:
         models: ModelSource,
         settings: Settings,
         templates: TemplateRenderer | None = None,
+        decoder: ImageDecoder | None = None,
     ) -> None:
+        """``decoder`` decodes the files of :meth:`describe_files` (its own sandbox if None)."""
         self._models = models
+        self._decoder = decoder or DecodeSandbox(settings)
         self._settings = settings
         self._templates = templates or TemplateRenderer(settings.home / "templates")
         self._ocr = OcrReader()
@@ -92,7 +96,7 @@ class DescribeService:
         self.check(template, facets)
         files = [FileStat(str(p), 0, 0) for p in paths]
         batch: list[tuple[str, Any]] = []
-        for item in load_ahead(files, self._settings, lookahead=2 * self._settings.batch_size):
+        for item in load_ahead(files, self._settings, 2 * self._settings.batch_size, self._decoder):
             if item.decoded is None:
                 yield from self._flush(batch, facets, template)
                 batch = []

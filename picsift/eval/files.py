@@ -11,7 +11,7 @@ from PIL import Image
 
 from picsift.config import Settings
 from picsift.errors import ImageError, PicsiftError
-from picsift.imaging import decode_image
+from picsift.imaging.sandbox import DecodeSandbox
 from picsift.store import Store
 
 
@@ -71,15 +71,13 @@ def decode_all(
 ) -> tuple[dict[str, Image.Image], list[str]]:
     """Decode ``files`` under ``folder`` as the indexer would: (images by file, skip reasons)."""
     images, skipped = {}, []
-    for file in files:
-        path = folder / file
-        try:
-            data = path.read_bytes()
-            images[file] = decode_image(
-                data, str(path), max_pixels=settings.max_image_pixels, max_side=settings.max_side
-            ).image
-        except (OSError, ImageError) as exc:
-            skipped.append(f"{file}: {getattr(exc, 'reason', exc)}")
+    with DecodeSandbox(settings) as sandbox:
+        for file in files:
+            path = folder / file
+            try:
+                images[file] = sandbox.decode(path.read_bytes(), str(path)).image
+            except (OSError, ImageError) as exc:
+                skipped.append(f"{file}: {getattr(exc, 'reason', exc)}")
     if not images:
         raise PicsiftError(f"none of the referenced images could be read under {folder}")
     return images, skipped

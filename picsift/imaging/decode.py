@@ -3,6 +3,9 @@
 Every failure becomes an :class:`~picsift.errors.ImageError` naming the input and the reason,
 so one bad file never stops a run. Policy:
 
+* only formats on the allow-list are opened, each with its own plugin alone, after their
+  signature was checked (:mod:`picsift.imaging.formats`); everything else is refused before
+  any decoder sees it;
 * orientation from EXIF is applied; CMYK, palette, 16-bit, greyscale and alpha become RGB
   (transparency over white); animations give their first frame;
 * the decompression-bomb guard counts the pixels that will actually be decoded: JPEGs are
@@ -16,8 +19,11 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import stat
 import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,7 +31,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from picsift.errors import ImageError
+from picsift.errors import ImageError, UnsupportedImageError
+from picsift.imaging.formats import DEFAULT_FORMATS, Sniffed, sniff
 
 _EXIF_IFD = 0x8769
 _DATETIME_ORIGINAL = 36867
@@ -44,33 +51,15 @@ class DecodedImage:
     taken_at: str | None
 
 
-# Magic numbers of the formats picsift reads: a file that starts like one but cannot be
-# opened is a broken image of that format (422), not "not an image" (415).
-_SIGNATURES = (
-    (b"\x89PNG\r\n\x1a\n", "PNG"),
-    (b"\xff\xd8\xff", "JPEG"),
-    (b"GIF87a", "GIF"),
-    (b"GIF89a", "GIF"),
-    (b"II*\x00", "TIFF"),
-    (b"MM\x00*", "TIFF"),
-)
-
-
-def _signature_format(data: bytes) -> str | None:
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "WEBP"
-    return next((fmt for magic, fmt in _SIGNATURES if data.startswith(magic)), None)
-
-
-def _not_an_image_reason(data: bytes) -> str:
-    if fmt := _signature_format(data):
-        return f"truncated or corrupt {fmt} data (its header cannot be read)"
-    head = data[:512].lstrip()
-    if head.startswith(b"%PDF"):
+def _not_an_image_reason(data: bytes, sniffed: Sniffed) -> str:
+    """Why bytes of no accepted format are refused (the 415 family: "not ..." first)."""
+    if sniffed.format == "PDF":
         return "not an image: the file is a PDF document"
-    if head[:1] == b"<" or head.startswith(b"\xef\xbb\xbf<"):
-        kind = "SVG" if b"<svg" in data[:2048].lower() else "HTML/XML"
-        return f"not a supported image: the file is {kind} text"
+    if sniffed.format in ("SVG", "HTML"):
+        return f"not a supported image: the file is {sniffed.description} text"
+    if sniffed.format is not None:
+        return f"not a supported image: the file is {sniffed.description}"
+    head = data[:512].lstrip()
     try:
         text = head.decode("utf-8")
     except UnicodeDecodeError:
@@ -78,6 +67,53 @@ def _not_an_image_reason(data: bytes) -> str:
     if text and all(ch.isprintable() or ch in "\r\n\t" for ch in text):
         return "not an image: the file is plain text"
     return "not a recognised image format"
+
+
+def check_format(data: bytes, source: str | Path, allowed: Sequence[str]) -> str:
+    """The format ``data`` is in, by its signature; refuses what is not on ``allowed``.
+
+    Runs before any decoder: refused bytes never reach a Pillow plugin.
+    """
+    if not data:
+        raise ImageError(source, "empty file (0 bytes)")
+    sniffed = sniff(data)
+    if sniffed.format is None or sniffed.format not in allowed:
+        reason = _not_an_image_reason(data, sniffed)
+        if sniffed.format is not None and sniffed.format not in ("PDF", "SVG", "HTML"):
+            reason += f" ({', '.join(allowed)} accepted; PICSIFT_IMAGE_FORMATS)"
+        raise UnsupportedImageError(source, reason)
+    return sniffed.format
+
+
+@contextmanager
+def _pillow_guard(limit: int) -> Iterator[None]:
+    """Pillow's own decompression-bomb check, at ``limit`` for this one decode.
+
+    It is a Pillow module global, so this belongs in a process that decodes one image at a
+    time (the sandbox's workers); it is restored afterwards, never switched off.
+    """
+    before = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = limit
+    try:
+        yield
+    finally:
+        Image.MAX_IMAGE_PIXELS = before
+
+
+def _bomb_reason(kind: str, message: str, max_pixels: int) -> str:
+    found = re.search(r"\((\d+) pixels\)", message)
+    declared = f"declares {int(found.group(1)):,} pixels" if found else "declares too many pixels"
+    return (
+        f"decompression-bomb guard: the {kind} header {declared}, over the limit of "
+        f"{max_pixels:,} (PICSIFT_MAX_IMAGE_PIXELS)"
+    )
+
+
+def _register_plugin(fmt: str) -> None:
+    if fmt == "HEIF" and "HEIF" not in Image.OPEN:
+        from pi_heif import register_heif_opener
+
+        register_heif_opener()
 
 
 def _taken_at(img: Image.Image) -> str | None:
@@ -119,24 +155,46 @@ def _to_rgb(img: Image.Image) -> Image.Image:
 
 
 def decode_image(
-    data: bytes, source: str | Path, *, max_pixels: int, max_side: int
+    data: bytes,
+    source: str | Path,
+    *,
+    max_pixels: int,
+    max_side: int,
+    formats: Sequence[str] = DEFAULT_FORMATS,
 ) -> DecodedImage:
-    """Decode ``data`` (named ``source`` in errors) into an RGB image at most ``max_side``."""
-    if not data:
-        raise ImageError(source, "empty file (0 bytes)")
-    # picsift applies its own guard below, on the pixels that will really be decoded (after
-    # JPEG draft reduction); PIL's process-wide check would refuse huge JPEGs we can shrink.
-    Image.MAX_IMAGE_PIXELS = None
+    """Decode ``data`` (named ``source`` in errors) into an RGB image at most ``max_side``.
+
+    Only a format on ``formats`` is opened, with that format's plugin alone. Untrusted bytes
+    go through :class:`~picsift.imaging.sandbox.DecodeSandbox`, which runs this function in
+    a worker process with memory and time limits.
+    """
+    kind = check_format(data, source, formats)
+    _register_plugin(kind)
+    # A JPEG is decoded at up to 1/8 scale per side (``draft``), so its header may declare
+    # up to 64x the pixels picsift decodes; the real count is checked below either way.
+    guard = max_pixels * 64 if kind == "JPEG" else max_pixels
+    with _pillow_guard(guard), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _decode(data, source, kind, max_pixels=max_pixels, max_side=max_side)
+
+
+def _decode(
+    data: bytes, source: str | Path, kind: str, *, max_pixels: int, max_side: int
+) -> DecodedImage:
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            img = Image.open(io.BytesIO(data))
+        img = Image.open(io.BytesIO(data), formats=[kind])
+    except Image.DecompressionBombError as exc:
+        raise ImageError(source, _bomb_reason(kind, str(exc), max_pixels)) from None
     except UnidentifiedImageError:
-        raise ImageError(source, _not_an_image_reason(data)) from None
+        raise ImageError(
+            source, f"truncated or corrupt {kind} data (its header cannot be read)"
+        ) from None
+    except MemoryError:
+        raise
     except Exception as exc:
-        kind = _signature_format(data)
-        prefix = f"truncated or corrupt {kind} data: " if kind else ""
-        raise ImageError(source, f"{prefix}unreadable image header ({exc})") from None
+        raise ImageError(
+            source, f"truncated or corrupt {kind} data: unreadable image header ({exc})"
+        ) from None
 
     fmt = img.format or "unknown"
     width, height = img.size
@@ -154,10 +212,10 @@ def decode_image(
         )
     taken_at = _taken_at(img)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            img.seek(0)
-            img.load()
+        img.seek(0)
+        img.load()
+    except MemoryError:
+        raise
     except Exception as exc:
         reason = str(exc) or type(exc).__name__
         if "truncated" in reason.lower() or isinstance(exc, (SyntaxError, EOFError)):
@@ -170,6 +228,8 @@ def decode_image(
         if orientation != 1:
             rgb = _apply_orientation(rgb, orientation)
         rgb.thumbnail((max_side, max_side), Image.Resampling.BICUBIC, reducing_gap=3.0)
+    except MemoryError:
+        raise
     except Exception as exc:
         raise ImageError(source, f"cannot convert {fmt} ({img.mode}) to RGB: {exc}") from None
     if orientation in (5, 6, 7, 8):

@@ -20,6 +20,7 @@ import numpy as np
 from picsift.config import Settings
 from picsift.describe.ocr import OcrReader
 from picsift.errors import PicsiftError
+from picsift.imaging.sandbox import DecodeSandbox
 from picsift.indexer.analyse import Analyser
 from picsift.indexer.pipeline import Loaded, load_ahead
 from picsift.indexer.scan import FileStat
@@ -126,6 +127,8 @@ class AnalyseFiles:
         self._analyser = Analyser(ModelProvider(settings, preset), settings)
         self._ocr = OcrReader() if "text" in settings.index_facets else None
         self._known = known
+        # the actor's own decode workers, warm for every batch it is given
+        self._decoder = DecodeSandbox(settings)
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
         files = [
@@ -134,7 +137,7 @@ class AnalyseFiles:
         ]
         out = _Columns()
         todo: list[Loaded] = []
-        for item in load_ahead(files, self._settings, max(len(files), 1), self._ocr):
+        for item in load_ahead(files, self._settings, max(len(files), 1), self._decoder, self._ocr):
             if item.error is not None or item.decoded is None or item.sha256 is None:
                 out.add(item, FAILED, item.error or "unknown error")
             elif item.sha256 in self._known:

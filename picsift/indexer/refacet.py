@@ -7,6 +7,7 @@ embedding happen here: tags come from the stored CLIP vectors.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import ExitStack, closing
 
 import numpy as np
 
@@ -16,6 +17,7 @@ from picsift.describe.model import Description
 from picsift.describe.model_facets import ModelFacets
 from picsift.describe.ocr import OcrReader
 from picsift.errors import PicsiftError
+from picsift.imaging.sandbox import DecodeSandbox, ImageDecoder
 from picsift.indexer.facets import FacetResult, merge_facets, stored_description
 from picsift.indexer.pipeline import Loaded, load_ahead
 from picsift.indexer.scan import FileStat
@@ -26,7 +28,11 @@ RECOMPUTABLE = (*FACETS, "text", "tags", "objects")
 
 
 def recompute_facets(
-    store: Store, settings: Settings, names: Sequence[str], models: ModelSource | None = None
+    store: Store,
+    settings: Settings,
+    names: Sequence[str],
+    models: ModelSource | None = None,
+    decoder: ImageDecoder | None = None,
 ) -> tuple[int, list[str]]:
     """Recompute the named facets of every indexed image and keep the others as stored.
 
@@ -45,7 +51,7 @@ def recompute_facets(
     vectors = _stored_vectors(store, [r.id for r in rows]) if "tags" in names else {}
     file_facets = [n for n in names if n != "tags"]
     done, failed = 0, list[str]()
-    with store.writer_lock():
+    with store.writer_lock(), ExitStack() as stack:
         if not file_facets:  # tags alone: from stored vectors, no file read
             for start in range(0, len(rows), 256):
                 chunk = [r for r in rows[start : start + 256] if r.id in vectors]
@@ -56,7 +62,11 @@ def recompute_facets(
         files = [FileStat(r.path, r.size, r.mtime_ns) for r in rows]
         by_path = {r.path: r for r in rows}
         batch: list[tuple[ImageRow, Loaded | None]] = []
-        for item in load_ahead(files, wanted, 2 * settings.batch_size, ocr):
+        decoder = decoder or stack.enter_context(DecodeSandbox(settings))
+        loaded = stack.enter_context(
+            closing(load_ahead(files, wanted, 2 * settings.batch_size, decoder, ocr))
+        )
+        for item in loaded:
             if item.facets is None or item.decoded is None:
                 failed.append(f"{item.file.path}: {item.error or 'no facets'}")
                 continue

@@ -7,8 +7,24 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# Which files are looked at; what they are is then told from their bytes, not their name
+# (picsift.imaging.formats), so an ICNS file named .png is still refused as ICNS.
 IMAGE_EXTENSIONS = frozenset(
-    {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".jfif"}
+    {
+        ".jpg",
+        ".jpeg",
+        ".jpe",
+        ".jfif",
+        ".png",
+        ".webp",
+        ".gif",
+        ".bmp",
+        ".tif",
+        ".tiff",
+        ".heic",
+        ".heif",
+        ".avif",
+    }
 )
 
 

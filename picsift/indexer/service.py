@@ -13,13 +13,15 @@ planning, shortcuts and commits are the same for both (:mod:`picsift.indexer.out
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
+from contextlib import ExitStack, closing
 from pathlib import Path
 from typing import Protocol
 
 from picsift.config import Settings
 from picsift.describe.ocr import OcrReader
 from picsift.errors import ModelMismatchError, PicsiftError
+from picsift.imaging.sandbox import DecodeSandbox, ImageDecoder
 from picsift.indexer.analyse import Analyser
 from picsift.indexer.captions import load_captions_file
 from picsift.indexer.outcomes import IndexReport, NoProgress, Outcomes, Plan, Progress, make_plan
@@ -46,8 +48,12 @@ class Indexer:
         models: ModelSource,
         settings: Settings,
         executor: Executor | None = None,
+        decoder: ImageDecoder | None = None,
     ) -> None:
+        """``decoder`` is shared when given (the API's); otherwise each run starts its own
+        decode sandbox and ends it when the run ends."""
         self._store = store
+        self._decoder = decoder
         self._models = models
         self._settings = settings
         self._analyser = Analyser(models, settings)
@@ -136,10 +142,22 @@ class Indexer:
 
     def _process(self, plan: Plan, outcomes: Outcomes, clock: Stopwatch) -> None:
         """Decode in worker threads ahead of the models; analyse what no shortcut settles."""
-        batch: list[Loaded] = []
         lookahead = max(2 * self._settings.batch_size, 8)
         ocr = OcrReader() if "text" in self._settings.index_facets else None
-        loaded = load_ahead(plan.todo, self._settings, lookahead, ocr)
+        with ExitStack() as stack:
+            decoder = self._decoder or stack.enter_context(DecodeSandbox(self._settings))
+            loaded = stack.enter_context(
+                closing(load_ahead(plan.todo, self._settings, lookahead, decoder, ocr))
+            )
+            self._consume(loaded, outcomes, clock)
+
+    def _consume(
+        self,
+        loaded: Generator[Loaded, None, None],
+        outcomes: Outcomes,
+        clock: Stopwatch,
+    ) -> None:
+        batch: list[Loaded] = []
         for item in clock.waiting(loaded, "read"):
             if item.error is not None or item.decoded is None or item.sha256 is None:
                 outcomes.failed(

@@ -15,7 +15,8 @@ from PIL import Image
 
 from picsift.config import Settings
 from picsift.errors import ModelMismatchError, PicsiftError
-from picsift.imaging import decode_image, read_image_file
+from picsift.imaging import read_image_file
+from picsift.imaging.sandbox import DecodeSandbox, ImageDecoder
 from picsift.models.base import l2_normalize
 from picsift.models.provider import ModelSource
 from picsift.search import channels as ch
@@ -66,10 +67,18 @@ class SearchPage:
 
 
 class SearchService:
-    def __init__(self, store: Store, models: ModelSource, settings: Settings) -> None:
+    def __init__(
+        self,
+        store: Store,
+        models: ModelSource,
+        settings: Settings,
+        decoder: ImageDecoder | None = None,
+    ) -> None:
+        """``decoder`` decodes example images given by path (its own sandbox if None)."""
         self._store = store
         self._models = models
         self._settings = settings
+        self._decoder = decoder or DecodeSandbox(settings)
         self._text_cache = TextVectorCache(settings.query_cache_size)
 
     # -- public entry points -------------------------------------------------------------------
@@ -162,8 +171,7 @@ class SearchService:
 
     def _load(self, path: Path) -> Image.Image:
         data, _ = read_image_file(path, max_bytes=self._settings.max_file_bytes)
-        s = self._settings
-        return decode_image(data, path, max_pixels=s.max_image_pixels, max_side=s.max_side).image
+        return self._decoder.decode(data, path).image
 
     def _stored(self, space: str, ids: list[int]) -> np.ndarray:
         index = self._store.vector_index(space, save=False)

@@ -73,11 +73,12 @@ def make_thumbnails(home: str, log: str) -> None:
     _output_to(log)
 
     from picsift.api.thumbnails import SIZES, Thumbnails
+    from picsift.imaging.sandbox import DecodeSandbox
     from picsift.store import Store
 
     settings = Settings(home=Path(home))
-    thumbnails = Thumbnails(settings.home / "thumbnails", settings)
-    with Store(settings.home) as store:
+    with DecodeSandbox(settings) as decoder, Store(settings.home) as store:
+        thumbnails = Thumbnails(settings.home / "thumbnails", settings, decoder)
         rows = [r for r in store.catalog.rows_under("/").values() if r.status == "ok"]
         for size in reversed(SIZES):
             for row in rows:
