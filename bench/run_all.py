@@ -53,6 +53,17 @@ def _index(d: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _sandbox(d: dict[str, Any]) -> list[str]:
+    med = d.get("median_images_per_second", {})
+    return [
+        f"index: {med.get('index_sandbox')} img/s with the decoding sandbox vs "
+        f"{med.get('index_in_process')} decoding in process (ratio "
+        f"**{d.get('ratio_index_sandbox_over_in_process')}**)",
+        f"decoding alone: {med.get('decode_sandbox')} vs {med.get('decode_in_process')} img/s "
+        f"(ratio {d.get('ratio_decode_sandbox_over_in_process')})",
+    ]
+
+
 def _search(d: dict[str, Any]) -> list[str]:
     lines = []
     for row in d.get("index", []):
@@ -224,6 +235,7 @@ SUITE = (
         _scale,
     ),
     Bench("index", "bench_index.py", (), None, _index),
+    Bench("sandbox", "bench_sandbox.py", (), ("--images", "40", "--rounds", "1"), _sandbox),
     Bench("ray", "bench_ray.py", (), None, _ray),
     Bench("model_facets", "bench_model_facets.py", (), None, _model_facets),
     Bench("runtime", "bench_runtime.py", (), None, _runtime),

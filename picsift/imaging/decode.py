@@ -109,6 +109,11 @@ def _bomb_reason(kind: str, message: str, max_pixels: int) -> str:
     )
 
 
+def _text(exc: BaseException) -> str:
+    """A decoder's message on one line (libheif's end with a newline)."""
+    return " ".join(str(exc).split())
+
+
 def _register_plugin(fmt: str) -> None:
     if fmt == "HEIF" and "HEIF" not in Image.OPEN:
         from pi_heif import register_heif_opener
@@ -193,7 +198,7 @@ def _decode(
         raise
     except Exception as exc:
         raise ImageError(
-            source, f"truncated or corrupt {kind} data: unreadable image header ({exc})"
+            source, f"truncated or corrupt {kind} data: unreadable image header ({_text(exc)})"
         ) from None
 
     fmt = img.format or "unknown"
@@ -217,7 +222,7 @@ def _decode(
     except MemoryError:
         raise
     except Exception as exc:
-        reason = str(exc) or type(exc).__name__
+        reason = _text(exc) or type(exc).__name__
         if "truncated" in reason.lower() or isinstance(exc, (SyntaxError, EOFError)):
             reason = f"truncated or corrupt {fmt} data ({reason})"
         else:

@@ -16,7 +16,11 @@ MAX_HEADER = 64 * 1024
 
 
 class WireError(Exception):
-    """A frame that is cut short or malformed (the other side died or misbehaved)."""
+    """A malformed frame: the other side misbehaved."""
+
+
+class WireClosed(WireError):
+    """The stream ended inside a frame: the other side died."""
 
 
 def write_frame(out: IO[bytes], header: dict[str, Any], payload: bytes | memoryview = b"") -> None:
@@ -29,15 +33,10 @@ def write_frame(out: IO[bytes], header: dict[str, Any], payload: bytes | memoryv
 
 
 def _read_exactly(stream: IO[bytes], size: int) -> bytes:
-    chunks: list[bytes] = []
-    left = size
-    while left:
-        chunk = stream.read(min(left, 1 << 20))
-        if not chunk:
-            raise WireError(f"stream ended {left} bytes before the end of a frame")
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
+    data = stream.read(size)  # a buffered reader loops until size or end of stream
+    if len(data) < size:
+        raise WireClosed(f"stream ended {size - len(data)} bytes before the end of a frame")
+    return data
 
 
 def read_frame(stream: IO[bytes], max_payload: int) -> tuple[dict[str, Any], bytes] | None:

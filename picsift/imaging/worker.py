@@ -22,8 +22,6 @@ import sys
 from collections.abc import Callable
 from typing import IO, Any
 
-import numpy as np
-
 from picsift.errors import ImageError, UnsupportedImageError
 from picsift.imaging.wire import read_frame, write_frame
 
@@ -50,8 +48,8 @@ def _protocol_streams() -> tuple[IO[bytes], IO[bytes]]:
 
 
 def _reply(out: IO[bytes], decoded: Any) -> None:
-    pixels = np.ascontiguousarray(np.asarray(decoded.image.convert("RGB"), dtype=np.uint8))
-    height, width = pixels.shape[:2]
+    image = decoded.image if decoded.image.mode == "RGB" else decoded.image.convert("RGB")
+    width, height = image.size
     header = {
         "ok": True,
         "shape": [height, width],
@@ -60,7 +58,7 @@ def _reply(out: IO[bytes], decoded: Any) -> None:
         "format": decoded.format,
         "taken_at": decoded.taken_at,
     }
-    write_frame(out, header, pixels.data.cast("B"))
+    write_frame(out, header, image.tobytes())
 
 
 def serve(

@@ -23,9 +23,24 @@ IMAGE_EXTENSIONS = frozenset(
         ".tiff",
         ".heic",
         ".heif",
+        ".hif",
         ".avif",
     }
 )
+# Image formats picsift does not accept (unless PICSIFT_IMAGE_FORMATS adds them). Their files
+# are looked at all the same, so that a run names each one it refuses and why, instead of
+# passing over it in silence. Documents, video and data containers are left out.
+OTHER_IMAGE_EXTENSIONS = frozenset(
+    {
+        ".icns", ".ico", ".cur", ".eps", ".epsf", ".ps", ".psd", ".dds", ".fli", ".flc",
+        ".sgi", ".rgb", ".rgba", ".bw", ".tga", ".icb", ".vda", ".vst", ".pcx", ".dcx",
+        ".qoi", ".jp2", ".j2k", ".jpc", ".jpf", ".jpx", ".j2c", ".jxl", ".ppm", ".pbm",
+        ".pgm", ".pnm", ".pfm", ".xbm", ".xpm", ".im", ".msp", ".blp", ".ftc", ".ftu",
+        ".gbr", ".pcd", ".ras", ".pxr", ".fit", ".fits", ".wmf", ".emf", ".svg", ".exr",
+        ".hdr", ".dib", ".mpo", ".apng", ".jfi", ".jif",
+    }
+)  # fmt: skip
+SCANNED_EXTENSIONS = IMAGE_EXTENSIONS | OTHER_IMAGE_EXTENSIONS
 
 
 @dataclass(frozen=True)
@@ -54,10 +69,11 @@ def _valid_name(path: str) -> bool:
 
 
 def scan(root: Path, result: ScanResult | None = None) -> ScanResult:
-    """Image files under ``root`` (a file or a directory), sorted for a stable order.
+    """Image files under ``root`` (a file or a directory), sorted for a stable order: files
+    named as any image format, accepted or not (what a file is, is told from its bytes).
 
-    Symlinked files are indexed under their link path; symlinked directories are not entered,
-    which rules out loops. Hidden directories are skipped.
+        Symlinked files are indexed under their link path; symlinked directories are not entered,
+        which rules out loops. Hidden directories are skipped.
     """
     out = result if result is not None else ScanResult()
     if root.is_file():
@@ -74,7 +90,7 @@ def scan(root: Path, result: ScanResult | None = None) -> ScanResult:
     for dirpath, dirnames, filenames in os.walk(root, onerror=on_error):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in filenames:
-            if Path(name).suffix.lower() in IMAGE_EXTENSIONS:
+            if Path(name).suffix.lower() in SCANNED_EXTENSIONS:
                 found.append(os.path.join(dirpath, name))
     for path in sorted(found):
         _add(path, out)

@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from tests.imaging.samples import allowed_samples, huge_samples, refused_samples
+
 OK = "ok"
 ERROR = "error"
 
@@ -245,7 +247,28 @@ def byte_cases() -> tuple[Case, ...]:
         )
     )
     add(Case("no-extension-jpeg.png", _encode(_noisy(seed=3), "JPEG"), OK, note="JPEG as .png"))
+    cases.extend(format_cases())
     return tuple(cases)
+
+
+def format_cases() -> list[Case]:
+    """The format allow-list: a valid file of every accepted format; files of refused
+    formats named ``.png`` (the name must not matter), 415; and per accepted format a small
+    file declaring huge dimensions, 422."""
+    out = [
+        Case(f"valid.{s.extension}", s.data, OK, size=s.size, note=s.format)
+        for s in allowed_samples()
+    ]
+    for s in refused_samples():  # under its own extension, and disguised as a PNG
+        out.append(Case(f"refused.{s.extension}", s.data, ERROR, s.reason, 415, note=s.format))
+        out.append(
+            Case(f"refused-{s.format.lower()}.png", s.data, ERROR, s.reason, 415, note=s.format)
+        )
+    out += [
+        Case(f"huge.{s.extension}", s.data, ERROR, s.reason, 422, note=f"huge {s.format}")
+        for s in huge_samples()
+    ]
+    return out
 
 
 def _write(folder: Path, name: str | bytes, data: bytes) -> Path:
