@@ -18,8 +18,9 @@ from picsift.api.thumbnails import Thumbnails
 from picsift.api.workers import WorkerPool
 from picsift.config import Settings
 from picsift.imaging.sandbox import DecodeSandbox
+from picsift.library.models import choose_preset
 from picsift.models.base import Captioner, ImageTextEmbedder, TextEmbedder
-from picsift.models.presets import Preset, PresetCatalog
+from picsift.models.presets import Preset
 from picsift.models.provider import ModelProvider, ModelSource
 from picsift.search import SearchService
 from picsift.store import Store
@@ -101,13 +102,17 @@ class AppState:
 def open_state(settings: Settings, models: ModelSource | None = None) -> AppState:
     """Open the store and wire the services (blocking: call it off the event loop).
 
-    Without ``models`` a ModelProvider for ``settings.preset`` is built; it loads nothing yet.
+    Without ``models`` a ModelProvider is built for the preset asked for (``settings.preset``
+    when set), else the one the store was indexed with; it loads nothing yet.
     """
-    if models is None:
-        preset = PresetCatalog(settings.home / "presets.toml").preset(settings.preset)
-        models = ModelProvider(settings, preset)
-    tracked = TrackedModels(models)
     store = Store.open(settings)
+    try:
+        if models is None:
+            models = ModelProvider(settings, choose_preset(settings, None, store))
+    except BaseException:
+        store.close()
+        raise
+    tracked = TrackedModels(models)
     # One pool of bounded decode workers for every upload, example, fetch and thumbnail.
     decoder = DecodeSandbox(settings)
     try:

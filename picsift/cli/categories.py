@@ -50,9 +50,9 @@ def cluster(
             raise PicsiftError(f"--space must be 'images' or 'captions', not '{space}'")
         chosen: Literal["images", "captions"] = "captions" if space == "captions" else "images"
         settings = settings_for(home)
-        preset = preset_for(settings, models)
-        warn_meaningless(preset)
         with Store.open(settings) as store:
+            preset = preset_for(settings, models, store)
+            warn_meaningless(preset)
             service = CategoryService(store, ModelProvider(settings, preset), settings)
             report = service.cluster(chosen, **overrides)
     if as_json:

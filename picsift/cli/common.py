@@ -5,14 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
 from picsift.config import Settings
 from picsift.errors import PicsiftError
-from picsift.models.presets import Preset, PresetCatalog
+from picsift.models.presets import Preset
+
+if TYPE_CHECKING:
+    from picsift.store import Store
 
 EXIT_OK, EXIT_PARTIAL, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -33,8 +36,12 @@ def settings_for(home: Path | None) -> Settings:
     return Settings(home=home) if home is not None else Settings()
 
 
-def preset_for(settings: Settings, name: str | None) -> Preset:
-    return PresetCatalog(settings.home / "presets.toml").preset(name or settings.preset)
+def preset_for(settings: Settings, name: str | None, store: Store | None = None) -> Preset:
+    """The preset asked for (``--models``, ``PICSIFT_PRESET``), else the one ``store`` was
+    indexed with, else the configured default."""
+    from picsift.library.models import choose_preset
+
+    return choose_preset(settings, name, store)
 
 
 def warn_meaningless(preset: Preset) -> None:
@@ -71,7 +78,7 @@ def open_search(home: Path | None, models: str | None) -> Iterator[tuple[Setting
     from picsift.store import Store
 
     settings = settings_for(home)
-    preset = preset_for(settings, models)
-    warn_meaningless(preset)
     with Store.open(settings) as store:
+        preset = preset_for(settings, models, store)
+        warn_meaningless(preset)
         yield settings, SearchService(store, ModelProvider(settings, preset), settings)

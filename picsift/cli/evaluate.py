@@ -57,11 +57,11 @@ def retrieval(
 
     with user_errors():
         settings = settings_for(home)
-        preset = preset_for(settings, models)
         chosen = split_list(channels) or list(CHANNELS)
         fused = parse_weights(weights, None) or settings.search_weights
         items = load_queries(queries)
         with Store.open(settings) as store:
+            preset = preset_for(settings, models, store)
             service = SearchService(store, ModelProvider(settings, preset), settings)
             results = evaluate(
                 service,
@@ -122,8 +122,8 @@ def clusters(
 
     with user_errors():
         settings = settings_for(home)
-        preset = preset_for(settings, models)
         with Store.open(settings) as store:
+            preset = preset_for(settings, models, store)
             scores = evaluate_clusters(store, load_labels(labels), root)
             embedder = store.catalog.space_model(IMAGE_SPACE) or preset.embedder.model_id
         if report is not None:

@@ -77,9 +77,9 @@ def index(
         settings = settings_for(home)
         if batch_size:
             settings = settings.model_copy(update={"batch_size": batch_size})
-        preset = preset_for(settings, models)
-        warn_meaningless(preset)
         with Store.open(settings) as store:
+            preset = preset_for(settings, models, store)
+            warn_meaningless(preset)
             provider = ModelProvider(settings, preset)
             executor: Executor | None = None
             if ray is not None:
@@ -305,11 +305,11 @@ def facets(
         settings = settings_for(home)
         chosen = split_list(names) or list(settings.index_facets)
         provider = None
-        if {"tags", "objects"} & set(chosen):
-            preset = preset_for(settings, models)
-            warn_meaningless(preset)
-            provider = ModelProvider(settings, preset)
         with Store.open(settings) as store:
+            if {"tags", "objects"} & set(chosen):
+                preset = preset_for(settings, models, store)
+                warn_meaningless(preset)
+                provider = ModelProvider(settings, preset)
             done, failed = recompute_facets(store, settings, chosen, provider)
     if as_json:
         out.print_json(json.dumps({"updated": done, "facets": chosen, "errors": failed}))

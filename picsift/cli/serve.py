@@ -39,11 +39,14 @@ def serve(
     models: ModelsOpt = None,
 ) -> None:
     """Serve the REST API (search, describe, images); see README "REST API"."""
+    from picsift.store import Store
+
     with user_errors():
         settings = settings_for(home)
-        if models:
-            settings = settings.model_copy(update={"preset": models})
-        preset_for(settings, None)  # an unknown preset stops here, before uvicorn
+        with Store.open(settings) as store:
+            # an unknown preset stops here, before uvicorn; without --models, the store's own
+            preset = preset_for(settings, models, store)
+        settings = settings.model_copy(update={"preset": preset.name})
     run_server(settings, host, port)
 
 

@@ -20,7 +20,7 @@ from typing import Protocol
 
 from picsift.config import Settings
 from picsift.describe.ocr import OcrReader
-from picsift.errors import ModelMismatchError, PicsiftError
+from picsift.errors import PicsiftError
 from picsift.imaging.sandbox import DecodeSandbox, ImageDecoder
 from picsift.indexer.analyse import Analyser
 from picsift.indexer.captions import load_captions_file
@@ -28,8 +28,9 @@ from picsift.indexer.outcomes import IndexReport, NoProgress, Outcomes, Plan, Pr
 from picsift.indexer.pipeline import Loaded, load_ahead
 from picsift.indexer.text_vectors import sync_text_vectors
 from picsift.indexer.timing import Stopwatch
+from picsift.library.models import check_compatible, remember_preset
 from picsift.models.provider import ModelSource
-from picsift.store import IMAGE_SPACE, SPACES, USER_CAPTION_SPACE, Store
+from picsift.store import SPACES, USER_CAPTION_SPACE, Store
 
 __all__ = ["Executor", "IndexReport", "Indexer", "Progress"]
 
@@ -116,20 +117,10 @@ class Indexer:
         return report
 
     def _check_model(self) -> None:
-        """Refuse early, before any model loads, if the store belongs to another model."""
-        wanted = self._models.preset.embedder.model_id
-        bound = self._store.catalog.space_model(IMAGE_SPACE)
-        if (
-            bound is not None
-            and bound != wanted
-            and self._store.catalog.embedding_count(IMAGE_SPACE)
-        ):
-            raise ModelMismatchError(
-                f"the store at {self._store.home} was indexed with {bound}, not {wanted} "
-                f"(preset '{self._models.preset.name}'); mixing models in one index would make "
-                f"search meaningless. Use the same --models preset, or another --home / "
-                f"PICSIFT_HOME for this model"
-            )
+        """Refuse early, before any model loads, if the store belongs to another model; then
+        remember the preset, so later commands on this store use it by default."""
+        check_compatible(self._store, self._models.preset)
+        remember_preset(self._store, self._models.preset)
 
     @staticmethod
     def _read_captions(roots: Sequence[Path], captions_file: Path | None) -> dict[str, str]:

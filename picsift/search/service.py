@@ -14,9 +14,10 @@ import numpy as np
 from PIL import Image
 
 from picsift.config import Settings
-from picsift.errors import ModelMismatchError, PicsiftError
+from picsift.errors import PicsiftError
 from picsift.imaging import read_image_file
 from picsift.imaging.sandbox import DecodeSandbox, ImageDecoder
+from picsift.library.models import check_compatible
 from picsift.models.base import l2_normalize
 from picsift.models.provider import ModelSource
 from picsift.search import channels as ch
@@ -157,13 +158,7 @@ class SearchService:
         return SearchPage(self._hits(page), len(fused), options.offset, options.limit, weights)
 
     def _check_model(self) -> None:
-        bound = self._store.catalog.space_model(IMAGE_SPACE)
-        wanted = self._models.preset.embedder.model_id
-        if bound is not None and bound != wanted:
-            raise ModelMismatchError(
-                f"the store at {self._store.home} was indexed with {bound}; search it with the "
-                f"same model (this run uses {wanted}, preset '{self._models.preset.name}')"
-            )
+        check_compatible(self._store, self._models.preset)
 
     def load_example(self, path: Path) -> Image.Image:
         """Decode an example image given by a local path (CLI)."""

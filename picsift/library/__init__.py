@@ -1,0 +1,1 @@
+"""Library use cases: which models a store uses, its categories, index then categorise."""
