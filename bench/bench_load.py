@@ -68,7 +68,7 @@ import sys
 sys.path.insert(0, sys.argv[3])
 import uvicorn
 from pathlib import Path
-from picsift.api import create_app
+from picsift.app import create_app
 from picsift.config import Settings
 from tests.fakes import FakeModels
 app = create_app(Settings(home=Path(sys.argv[1])), FakeModels())

@@ -10,16 +10,13 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from platformdirs import user_data_dir
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from picsift.imaging.formats import DEFAULT_FORMATS, check_allowed
-
-if TYPE_CHECKING:
-    from picsift.store.index_kinds import IndexOptions
 
 # Lists read from the environment as "a,b,c" (JSON lists work too).
 CommaList = Annotated[list[str], NoDecode]
@@ -258,17 +255,6 @@ class Settings(BaseSettings):
         description='API: browser origins allowed by CORS (JSON list, e.g. ["http://x:3000"]); '
         "empty: no CORS headers.",
     )
-
-    def index_options(self) -> IndexOptions:
-        from picsift.store.index_kinds import IndexOptions
-
-        return IndexOptions(
-            approximate_above=self.index_approximate_above,
-            compress_above=self.index_compress_above,
-            nprobe=self.index_nprobe,
-            rerank=self.index_rerank,
-            retrain_growth=self.index_retrain_growth,
-        )
 
     @property
     def resolved_models_dir(self) -> Path:

@@ -1,5 +1,6 @@
-"""The REST API: ``create_app(settings)`` gives a FastAPI app; ``picsift serve`` runs it."""
+"""The REST API: ``build_api(settings)`` gives its FastAPI app; :mod:`picsift.app` adds the
+web pages, and ``picsift serve`` runs the result."""
 
-from picsift.api.app import create_app
+from picsift.api.app import build_api
 
-__all__ = ["create_app"]
+__all__ = ["build_api"]

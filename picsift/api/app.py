@@ -1,4 +1,4 @@
-"""The FastAPI application: wiring only (state, middleware, error handlers, routes).
+"""The JSON API's FastAPI application: wiring only (state, middleware, error handlers, routes).
 
 ``create_app`` does no I/O. The lifespan opens the store, builds the model provider and, by
 default, loads every model before the first request is accepted: a missing model then stops
@@ -56,8 +56,9 @@ def _lifespan(
     return lifespan
 
 
-def create_app(settings: Settings, models: ModelSource | None = None) -> FastAPI:
-    """The API for the store at ``settings.home``; ``models`` replaces the preset's (tests)."""
+def build_api(settings: Settings, models: ModelSource | None = None) -> FastAPI:
+    """The JSON API for the store at ``settings.home``; ``models`` replaces the preset's
+    (tests). :func:`picsift.app.create_app` adds the web pages to it."""
     app = FastAPI(
         title="picsift",
         summary="Self-hosted image search: describe, search and browse your images.",
@@ -80,8 +81,4 @@ def create_app(settings: Settings, models: ModelSource | None = None) -> FastAPI
     protected = [Depends(require_api_key)]
     for module in (describe, search, images, categories):
         app.include_router(module.router, dependencies=protected)
-    # The pages under /ui (README "Web UI"). Imported here: picsift.web builds on picsift.api.
-    from picsift.web import install as install_web
-
-    install_web(app, settings)
     return app

@@ -28,6 +28,7 @@ from picsift.errors import (
     StoreLockedError,
     UnsupportedImageError,
 )
+from picsift.library.service import UnknownCategoryError
 from picsift.search.filters import FilterError
 from picsift.search.query import QueryError
 
@@ -80,6 +81,7 @@ def picsift_error_status(exc: PicsiftError) -> tuple[int, str]:
         return image_error_status(exc)
     table: list[tuple[type[PicsiftError], int, str]] = [
         (QueryError, 422, "invalid_query"),
+        (UnknownCategoryError, 404, "not_found"),
         (FilterError, 422, "invalid_filter"),
         (TemplateError, 422, "invalid_template"),
         (StoreLockedError, 409, "store_busy"),

@@ -18,11 +18,11 @@ from datetime import date
 from pathlib import Path
 
 from picsift.api.errors import ApiError
-from picsift.cluster.service import CategoryService
 from picsift.config import Settings
 from picsift.errors import StoreError
 from picsift.imaging.sandbox import ImageDecoder
 from picsift.indexer import Indexer
+from picsift.library.service import LibraryService
 from picsift.models.provider import ModelSource
 from picsift.store import ImageRow, Store
 
@@ -95,10 +95,12 @@ class Ingest:
         with Store.open(self._settings) as store:
             # the server's own store brings the vector index up to date (a large one in the
             # background), so the upload answers without rewriting it
-            report = Indexer(store, self._models, self._settings, decoder=self._decoder).run(
-                [path], update_index=False
+            indexer = Indexer(store, self._models, self._settings, decoder=self._decoder)
+            report = (
+                LibraryService(store)
+                .index(indexer, self._models, self._settings, [path], update_index=False)
+                .report
             )
-            CategoryService(store, self._models, self._settings).join_new()
             row = store.catalog.rows_under(str(path)).get(str(path))
         if row is None or row.status != "ok" or report.errors:
             reason = report.errors[0][1] if report.errors else "it could not be indexed"

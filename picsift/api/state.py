@@ -19,6 +19,7 @@ from picsift.api.workers import WorkerPool
 from picsift.config import Settings
 from picsift.imaging.sandbox import DecodeSandbox
 from picsift.library.models import choose_preset
+from picsift.library.service import LibraryService
 from picsift.models.base import Captioner, ImageTextEmbedder, TextEmbedder
 from picsift.models.presets import Preset
 from picsift.models.provider import ModelProvider, ModelSource
@@ -92,6 +93,7 @@ class AppState:
     describer: Describer
     ingest: Ingest
     decoder: DecodeSandbox
+    library: LibraryService
 
     def close(self) -> None:
         self.pool.shutdown()
@@ -128,6 +130,7 @@ def open_state(settings: Settings, models: ModelSource | None = None) -> AppStat
             describer=Describer(tracked, settings, decoder),
             ingest=Ingest(settings, tracked, decoder),
             decoder=decoder,
+            library=LibraryService(store),
         )
     except BaseException:
         decoder.close()

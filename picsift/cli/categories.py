@@ -18,8 +18,9 @@ from picsift.cli.common import (
     user_errors,
     warn_meaningless,
 )
+from picsift.library.service import LibraryService
 from picsift.models.provider import ModelProvider
-from picsift.store.categories import Category, CategoryStore
+from picsift.store.categories import Category
 
 
 def cluster(
@@ -68,7 +69,9 @@ def cluster(
 
 
 def categories(
-    tree: Annotated[bool, typer.Option("--tree", help="Show parents and their children.")] = False,
+    show_tree: Annotated[
+        bool, typer.Option("--tree", help="Show parents and their children.")
+    ] = False,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -80,8 +83,9 @@ def categories(
     with user_errors():
         settings = settings_for(home)
         with Store.open(settings) as store:
-            cats = CategoryStore(store.catalog)
-            items, unsorted = cats.all(), cats.unsorted_count()
+            library = LibraryService(store)
+            items, tree = library.categories(), library.tree()
+        unsorted = tree.unsorted
     if as_json:
         out.print_json(json.dumps({"categories": [asdict(c) for c in items], "unsorted": unsorted}))
         return
@@ -93,13 +97,12 @@ def categories(
         kw = ", ".join(c.keywords[:4])
         return f"#{c.id} [bold]{c.name}[/] ({c.size})  [dim]{kw}  conf {c.confidence:.2f}[/]"
 
-    if tree:
+    if show_tree:
         root = Tree("library")
-        nodes = {c.id: root.add(line(c)) for c in items if c.is_parent}
-        for c in items:
-            if not c.is_parent:
-                parent = nodes.get(c.parent_id) if c.parent_id is not None else None
-                (parent or root).add(line(c))
+        for node in tree.top:
+            branch = root.add(line(node.category))
+            for child in node.children:
+                branch.add(line(child))
         root.add(f"[italic]Unsorted[/] ({unsorted})")
         out.print(root)
         return
@@ -116,12 +119,11 @@ def rename(
 ) -> None:
     """Rename a category; the name survives re-clustering while the category persists."""
     from picsift.store import Store
-    from picsift.store.categories import CategoryStore
 
     with user_errors():
         settings = settings_for(home)
         with Store.open(settings) as store:
-            category = CategoryStore(store.catalog).rename(category_id, name)
+            category = LibraryService(store).rename(category_id, name)
     out.print(
         f"#{category.id} is now '{category.name}' (automatic: '{category.auto_name}')",
         highlight=False,

@@ -28,19 +28,8 @@ from picsift.cli.common import (
     warn_meaningless,
 )
 from picsift.cli.progress import Bar, progress_bar
-from picsift.config import Settings
 from picsift.models.provider import ModelProvider
 from picsift.store import Store
-
-
-def _categorise(store: Store, models: ModelProvider, settings: Settings, indexed: int) -> int:
-    """After indexing: re-cluster when configured, else let new photos join categories."""
-    from picsift.cluster.service import MIN_IMAGES, CategoryService
-
-    service = CategoryService(store, models, settings)
-    if settings.auto_cluster and indexed and store.catalog.counts()["ok"] >= MIN_IMAGES:
-        return service.cluster(settings.cluster_space).images  # type: ignore[arg-type]
-    return service.join_new()
 
 
 def index(
@@ -72,6 +61,7 @@ def index(
     """Index images: caption and embed new or changed files, skip unchanged ones, prune deleted."""
     from picsift.indexer import Indexer
     from picsift.indexer.service import Executor
+    from picsift.library.service import LibraryService
 
     with user_errors():
         settings = settings_for(home)
@@ -93,9 +83,10 @@ def index(
             try:
                 # Ray prints its workers' errors on stdout; keep stdout for our own output
                 with progress_bar() as progress, redirect_stdout(sys.stderr):
-                    report = indexer.run(paths, Bar(progress), captions_file=captions)
-                with report.stages.stage("categories"):
-                    categorised = _categorise(store, provider, settings, report.indexed)
+                    outcome = LibraryService(store).index(
+                        indexer, provider, settings, paths, Bar(progress), captions
+                    )
+                report, categorised = outcome.report, outcome.categorised
             except KeyboardInterrupt:
                 counts = store.catalog.counts()
                 err.print(

@@ -54,7 +54,7 @@ def run_server(settings: Settings, host: str, port: int) -> None:
     """Start uvicorn on the API for ``settings`` (its home and preset) until Ctrl-C."""
     import uvicorn
 
-    from picsift.api import create_app
+    from picsift.app import create_app
 
     with user_errors():
         preset = preset_for(settings, None)

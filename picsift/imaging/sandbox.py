@@ -34,7 +34,6 @@ from typing import Any, Protocol
 
 from PIL import Image
 
-from picsift.config import Settings
 from picsift.errors import ImageError, UnsupportedImageError
 from picsift.imaging.decode import DecodedImage, check_format
 from picsift.imaging.wire import WireClosed, WireError, read_frame, write_frame
@@ -42,6 +41,22 @@ from picsift.imaging.worker import DEFAULT_DECODER, EXIT_OUT_OF_MEMORY
 
 _STARTUP_SECONDS = 30.0  # a cold interpreter on a loaded machine, not a decode
 _PIPE_BYTES = 1 << 20
+
+
+class DecodeSettings(Protocol):
+    """The settings a sandbox reads (``picsift.config.Settings`` has them all; imaging does
+    not import the settings module, which depends on it)."""
+
+    image_formats: list[str]
+    max_image_pixels: int
+    max_side: int
+    decode_memory_mb: int
+    decode_timeout: float
+    max_file_bytes: int
+    max_upload_bytes: int
+
+    @property
+    def resolved_decode_workers(self) -> int: ...
 
 
 class ImageDecoder(Protocol):
@@ -64,7 +79,7 @@ class Limits:
     max_input: int
 
     @classmethod
-    def of(cls, settings: Settings) -> Limits:
+    def of(cls, settings: DecodeSettings) -> Limits:
         return cls(
             formats=tuple(settings.image_formats),
             max_pixels=settings.max_image_pixels,
@@ -203,7 +218,7 @@ class DecodeSandbox:
 
     def __init__(
         self,
-        settings: Settings,
+        settings: DecodeSettings,
         *,
         decoder: str = DEFAULT_DECODER,
         workers: int | None = None,

@@ -28,9 +28,9 @@ from picsift.indexer.outcomes import IndexReport, NoProgress, Outcomes, Plan, Pr
 from picsift.indexer.pipeline import Loaded, load_ahead
 from picsift.indexer.text_vectors import sync_text_vectors
 from picsift.indexer.timing import Stopwatch
-from picsift.library.models import check_compatible, remember_preset
 from picsift.models.provider import ModelSource
 from picsift.store import SPACES, USER_CAPTION_SPACE, Store
+from picsift.store.binding import check_compatible, remember_preset
 
 __all__ = ["Executor", "IndexReport", "Indexer", "Progress"]
 
@@ -119,8 +119,9 @@ class Indexer:
     def _check_model(self) -> None:
         """Refuse early, before any model loads, if the store belongs to another model; then
         remember the preset, so later commands on this store use it by default."""
-        check_compatible(self._store, self._models.preset)
-        remember_preset(self._store, self._models.preset)
+        preset = self._models.preset
+        check_compatible(self._store, preset.name, preset.embedder.model_id)
+        remember_preset(self._store, preset.name)
 
     @staticmethod
     def _read_captions(roots: Sequence[Path], captions_file: Path | None) -> dict[str, str]:

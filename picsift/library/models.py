@@ -1,20 +1,19 @@
-"""Which model preset a command uses on a store, and the one check that it may.
+"""Which model preset a command uses on a store.
 
 A store is tied to the embedding model that filled it. So a command that opens an existing
 store uses the preset the store was indexed with unless told otherwise (``--models`` or
 ``PICSIFT_PRESET``): ``picsift index DIR --models tiny`` then ``picsift search x`` just works.
 A preset given explicitly whose embedder differs from the store's is refused, with one
-message, wherever the store is opened (index, search, serve).
+message, wherever the store is opened (:func:`picsift.store.binding.check_compatible`).
 """
 
 from __future__ import annotations
 
 from picsift.config import Settings
-from picsift.errors import ModelMismatchError, PresetError
+from picsift.errors import PresetError
 from picsift.models.presets import Preset, PresetCatalog
 from picsift.store import IMAGE_SPACE, Store
-
-PRESET_KEY = "preset"  # catalog meta: the preset the store was last indexed with
+from picsift.store.binding import recorded_preset
 
 
 def explicit_preset(settings: Settings, name: str | None) -> str | None:
@@ -39,7 +38,7 @@ def indexed_with(store: Store, presets: PresetCatalog) -> str | None:
     Stores indexed before the name was recorded are matched by their image model: the first
     preset (by name) whose embedder made the stored vectors.
     """
-    recorded = store.catalog.meta(PRESET_KEY)
+    recorded = recorded_preset(store)
     if recorded is not None and recorded in presets.names():
         return recorded
     model = store.catalog.space_model(IMAGE_SPACE)
@@ -52,23 +51,3 @@ def indexed_with(store: Store, presets: PresetCatalog) -> str | None:
         except PresetError:  # a broken user preset must not hide the others
             continue
     return None
-
-
-def check_compatible(store: Store, preset: Preset) -> None:
-    """Refuse a preset whose image model differs from the one that filled the store."""
-    bound = store.catalog.space_model(IMAGE_SPACE)
-    wanted = preset.embedder.model_id
-    if bound is None or bound == wanted or not store.catalog.embedding_count(IMAGE_SPACE):
-        return
-    raise ModelMismatchError(
-        f"the store at {store.home} was indexed with {bound}, not {wanted} (preset "
-        f"'{preset.name}'); mixing models in one index would make search meaningless. Leave "
-        f"out --models to use the store's own preset, or use another --home / PICSIFT_HOME "
-        f"for this model"
-    )
-
-
-def remember_preset(store: Store, preset: Preset) -> None:
-    """Record the preset indexing ``store`` (once compatible), for later commands."""
-    if store.catalog.meta(PRESET_KEY) != preset.name:
-        store.catalog.set_meta(PRESET_KEY, preset.name)

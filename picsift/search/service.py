@@ -17,7 +17,6 @@ from picsift.config import Settings
 from picsift.errors import PicsiftError
 from picsift.imaging import read_image_file
 from picsift.imaging.sandbox import DecodeSandbox, ImageDecoder
-from picsift.library.models import check_compatible
 from picsift.models.base import l2_normalize
 from picsift.models.provider import ModelSource
 from picsift.search import channels as ch
@@ -26,6 +25,7 @@ from picsift.search.filters import Filters
 from picsift.search.fusion import ChannelHits, Fused, fuse
 from picsift.search.query import Query, QueryError, Term, parse_query
 from picsift.store import CAPTION_SPACE, IMAGE_SPACE, USER_CAPTION_SPACE, Store
+from picsift.store.binding import check_compatible
 
 MAX_DEPTH = 10_000  # offset + limit: deeper pages are refused, not silently truncated
 
@@ -158,7 +158,8 @@ class SearchService:
         return SearchPage(self._hits(page), len(fused), options.offset, options.limit, weights)
 
     def _check_model(self) -> None:
-        check_compatible(self._store, self._models.preset)
+        preset = self._models.preset
+        check_compatible(self._store, preset.name, preset.embedder.model_id)
 
     def load_example(self, path: Path) -> Image.Image:
         """Decode an example image given by a local path (CLI)."""

@@ -14,10 +14,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import faiss
 import numpy as np
+
+if TYPE_CHECKING:
+    from picsift.config import Settings
 
 FLAT, IVF, IVFPQ = "flat", "ivf", "ivfpq"
 KINDS = (FLAT, IVF, IVFPQ)
@@ -34,7 +37,7 @@ KMEANS_ITERATIONS = 20
 
 @dataclass(frozen=True)
 class IndexOptions:
-    """Index choices for one store (``Settings.index_options()`` builds them from settings)."""
+    """Index choices for one store (:meth:`of` builds them from the settings)."""
 
     approximate_above: int = DEFAULT_APPROXIMATE_ABOVE
     compress_above: int = DEFAULT_COMPRESS_ABOVE
@@ -44,6 +47,16 @@ class IndexOptions:
     retrain_growth: float = 2.0  # retrain once the space outgrows this x its trained size
     pause_seconds: float = 5.0  # between two background builds of one space
     retry_seconds: float = 60.0  # after a failed background build
+
+    @classmethod
+    def of(cls, settings: Settings) -> IndexOptions:
+        return cls(
+            approximate_above=settings.index_approximate_above,
+            compress_above=settings.index_compress_above,
+            nprobe=settings.index_nprobe,
+            rerank=settings.index_rerank,
+            retrain_growth=settings.index_retrain_growth,
+        )
 
 
 def kind_for(count: int, options: IndexOptions) -> str:

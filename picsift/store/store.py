@@ -35,7 +35,7 @@ class Store:
         index: IndexOptions | None = None,
         before_background_build: Callable[[str], None] | None = None,
     ) -> None:
-        """``index``: the choice of index kinds (``Settings.index_options()``; defaults when
+        """``index``: the choice of index kinds (``IndexOptions.of(settings)``; defaults when
         None). ``before_background_build(space)`` runs in the worker thread before each
         background build (tests hold or fail a build there)."""
         self.home = home
@@ -60,7 +60,7 @@ class Store:
         """The store at ``settings.home`` with the configured index kinds. Every entry point
         opens it this way: two processes with different index options would rebuild each
         other's index files."""
-        return cls(settings.home, index=settings.index_options())
+        return cls(settings.home, index=IndexOptions.of(settings))
 
     def close(self) -> None:
         self._background.close()

@@ -11,7 +11,6 @@ from typing import Any
 from picsift.api.state import AppState
 from picsift.describe.templates import TemplateError
 from picsift.store import ImageRow
-from picsift.store.categories import UNSORTED, CategoryStore
 from picsift.web.templating import short_alt
 
 
@@ -44,26 +43,8 @@ class ImageView:
 
 
 def categories_of(state: AppState, image_id: int) -> list[tuple[int, str]]:
-    """The image's leaf categories and their parents, or Unsorted when clustered into none.
-
-    One pass over the memberships through CategoryStore's public reads; a direct
-    ``categories_of(image_id)`` query in the store would be cheaper on huge libraries.
-    """
-    store = CategoryStore(state.store.catalog)
-    items = {c.id: c for c in store.all()}
-    if not items:
-        return []
-    leaves = [cid for cid, members in store.leaf_members().items() if image_id in members]
-    out: list[tuple[int, str]] = []
-    for cid in leaves:
-        leaf = items.get(cid)
-        if leaf is None:
-            continue
-        parent = items.get(leaf.parent_id) if leaf.parent_id is not None else None
-        if parent is not None and (parent.id, parent.name) not in out:
-            out.append((parent.id, parent.name))
-        out.append((leaf.id, leaf.name))
-    return out or [(UNSORTED, "Unsorted")]
+    """The image's leaf categories and their parents, or Unsorted when clustered into none."""
+    return state.library.image_categories(image_id)
 
 
 def image(state: AppState, image_id: int) -> ImageView | None:

@@ -10,7 +10,8 @@ import math
 from dataclasses import dataclass, field
 
 from picsift.api.state import AppState
-from picsift.store.categories import UNSORTED, Category, CategoryStore
+from picsift.library.service import IndexProgress, UnknownCategoryError
+from picsift.store.categories import UNSORTED, Category
 from picsift.web.templating import short_alt
 
 COVERS = 4
@@ -40,29 +41,10 @@ class Tile:
 
 
 @dataclass(frozen=True)
-class Progress:
-    """Status counts of the catalog: while ``pending`` is above zero an index is running (or
-    was interrupted and will resume)."""
-
-    ok: int
-    pending: int
-    error: int
-    unassigned: int
-
-    @property
-    def total(self) -> int:
-        return self.ok + self.pending + self.error
-
-    @property
-    def done_percent(self) -> int:
-        return 100 if self.total == 0 else math.floor(100 * (self.ok + self.error) / self.total)
-
-
-@dataclass(frozen=True)
 class LibraryView:
     categories: list[Tile]
     unsorted: Tile
-    progress: Progress
+    progress: IndexProgress
     clustered_at: str | None
 
 
@@ -78,10 +60,8 @@ class CategoryView:
     per_page: int
 
 
-def progress(state: AppState) -> Progress:
-    counts = state.store.catalog.counts()
-    unassigned = len(CategoryStore(state.store.catalog).unassigned())
-    return Progress(counts["ok"], counts["pending"], counts["error"], unassigned)
+def progress(state: AppState) -> IndexProgress:
+    return state.library.progress()
 
 
 def _alts(state: AppState, ids: list[int]) -> dict[int, str]:
@@ -103,52 +83,39 @@ def _tile(c: Category, alts: dict[int, str], children: list[Tile] | None = None)
     )
 
 
-def _unsorted_tile(state: AppState, store: CategoryStore) -> Tile:
-    ids, _ = store.member_ids(UNSORTED, 0, COVERS)
-    alts = _alts(state, ids)
-    covers = [Thumb(i, alts.get(i, "Photo")) for i in ids]
-    return Tile(UNSORTED, "Unsorted", "Unsorted", False, [], store.unsorted_count(), covers)
+def _unsorted_tile(state: AppState) -> Tile:
+    covers = state.library.members(UNSORTED, 0, COVERS)
+    alts = _alts(state, covers.ids)
+    thumbs = [Thumb(i, alts.get(i, "Photo")) for i in covers.ids]
+    return Tile(UNSORTED, "Unsorted", "Unsorted", False, [], covers.unsorted, thumbs)
 
 
 def library(state: AppState) -> LibraryView:
-    """Parents with their children, then categories without a parent; Unsorted apart."""
-    store = CategoryStore(state.store.catalog)
-    items = store.all()
-    alts = _alts(state, sorted({i for c in items for i in c.representatives[:COVERS]}))
-    children: dict[int, list[Tile]] = {}
-    for c in items:
-        if c.parent_id is not None and not c.is_parent:
-            children.setdefault(c.parent_id, []).append(_tile(c, alts))
-    parent_ids = {c.id for c in items if c.is_parent}
-    top = [
-        _tile(c, alts, children.get(c.id))
-        for c in items
-        if c.is_parent or c.parent_id not in parent_ids
-    ]
-    run = store.last_run()
-    clustered_at = str(run["created_at"]) if run else None
-    return LibraryView(top, _unsorted_tile(state, store), progress(state), clustered_at)
+    """The category tree, largest first; Unsorted apart."""
+    tree = state.library.tree()
+    shown = [c for node in tree.top for c in (node.category, *node.children)]
+    alts = _alts(state, sorted({i for c in shown for i in c.representatives[:COVERS]}))
+    top = [_tile(node.category, alts, [_tile(c, alts) for c in node.children]) for node in tree.top]
+    return LibraryView(top, _unsorted_tile(state), progress(state), tree.clustered_at)
 
 
 def category(state: AppState, category_id: int, page: int, per_page: int) -> CategoryView | None:
     """One page of a category's images (a parent shows its children's), or None if unknown."""
-    store = CategoryStore(state.store.catalog)
-    items = store.all()
-    if category_id == UNSORTED:
-        head = _unsorted_tile(state, store)
+    try:
+        members = state.library.members(category_id, (page - 1) * per_page, per_page)
+    except UnknownCategoryError:
+        return None
+    if members.category is None:
+        head = _unsorted_tile(state)
         parent = None
     else:
-        found = next((c for c in items if c.id == category_id), None)
-        if found is None:
-            return None
-        head = _tile(found, {})
-        up = next((c for c in items if c.id == found.parent_id), None)
-        parent = _tile(up, {}) if up is not None else None
-    kids = [c for c in items if c.parent_id == category_id and category_id != UNSORTED]
-    ids, total = store.member_ids(category_id, (page - 1) * per_page, per_page)
+        head = _tile(members.category, {})
+        parent = _tile(members.parent, {}) if members.parent is not None else None
+    kids = members.children
+    ids, total = members.ids, members.total
     alts = _alts(state, ids + [i for c in kids for i in c.representatives[:COVERS]])
-    hints = store.suggestions(ids) if category_id == UNSORTED else {}
-    names = {c.id: c.name for c in items}
+    hints = members.suggestions
+    names = {c.id: c.name for c in state.library.categories()}
     images = [
         Thumb(
             i,

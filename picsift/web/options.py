@@ -13,7 +13,7 @@ from picsift.api.state import AppState
 from picsift.describe.facets import FACETS
 from picsift.describe.service import MODEL_FACETS
 from picsift.describe.templates import TemplateRenderer
-from picsift.store.categories import UNSORTED, CategoryStore
+from picsift.store.categories import UNSORTED
 
 MAX_FOLDERS = 30
 
@@ -58,7 +58,7 @@ class FileFacts:
 
 
 def search_options(state: AppState, facts: FileFacts) -> SearchOptions:
-    items = CategoryStore(state.store.catalog).all()
+    items = state.library.categories()
     names = {c.id: c.name for c in items}
     labels = [
         (c.id, f"{names[c.parent_id]} / {c.name}" if c.parent_id in names else c.name)

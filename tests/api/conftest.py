@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from picsift.api import create_app
+from picsift.app import create_app
 from picsift.config import Settings
 from picsift.indexer import Indexer
 from picsift.models.provider import ModelSource

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from picsift.api import create_app
 from picsift.api.deps import get_search, require_api_key
+from picsift.app import create_app
 from picsift.config import Settings
 from picsift.errors import ModelUnavailableError
 from tests.api.helpers import MakeClient, error_code, photo, upload

@@ -12,9 +12,10 @@ from typer.testing import CliRunner
 from picsift.cli import app
 from picsift.config import Settings
 from picsift.errors import ModelMismatchError
-from picsift.library.models import PRESET_KEY, check_compatible, choose_preset, indexed_with
+from picsift.library.models import choose_preset, indexed_with
 from picsift.models.presets import PresetCatalog
 from picsift.store import IMAGE_SPACE, Store
+from picsift.store.binding import PRESET_KEY, check_compatible
 
 runner = CliRunner()
 
@@ -67,7 +68,8 @@ def test_an_empty_store_takes_any_model(tmp_path: Path) -> None:
     presets = PresetCatalog()
     with Store.open(Settings(home=tmp_path)) as store:
         store.catalog.bind_model(IMAGE_SPACE, "open_clip:someone/else", 8)
-        check_compatible(store, presets.preset("tiny"))  # no vectors yet: nothing to mix
+        tiny = presets.preset("tiny")
+        check_compatible(store, "tiny", tiny.embedder.model_id)  # no vectors: nothing to mix
 
 
 def test_mismatch_message_is_one_sentence_naming_both_models(tmp_path: Path) -> None:
@@ -79,6 +81,6 @@ def test_mismatch_message_is_one_sentence_naming_both_models(tmp_path: Path) -> 
     with Store.open(Settings(home=tmp_path)) as store:
         fill_vectors(store, [1, 2, 3], np.eye(3, 8, dtype=np.float32), "open_clip:someone/else")
         with pytest.raises(ModelMismatchError) as info:
-            check_compatible(store, presets.preset("tiny"))
+            check_compatible(store, "tiny", presets.preset("tiny").embedder.model_id)
     message = str(info.value)
     assert "was indexed with open_clip:someone/else, not open_clip:picsift/tiny-clip" in message

@@ -26,7 +26,7 @@ from PIL import Image
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi import checks as openapi_checks
 
-from picsift.api import create_app
+from picsift.app import create_app
 from picsift.config import Settings
 from picsift.errors import ImageError
 from picsift.imaging import decode_image

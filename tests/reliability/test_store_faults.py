@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from typer.testing import CliRunner
 
-from picsift.api import create_app
+from picsift.app import create_app
 from picsift.cli import app
 from picsift.cli.common import EXIT_ERROR, EXIT_OK
 from picsift.config import Settings

@@ -9,12 +9,12 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 
 from picsift.api.deps import get_state, require_admin_key
-from picsift.api.errors import ApiError
 from picsift.api.images import row_dict
 from picsift.api.params import MAX_LIMIT
 from picsift.api.schemas import errors
 from picsift.api.state import AppState
-from picsift.store.categories import UNSORTED, Category, CategoryStore
+from picsift.library.service import LibraryService
+from picsift.store.categories import UNSORTED, Category
 
 router = APIRouter(tags=["categories"])
 CategoryId = Annotated[int, Path(ge=0, le=2**63 - 1, description="Category id; 0 = Unsorted.")]
@@ -34,22 +34,17 @@ def _out(c: Category) -> dict[str, Any]:
     }
 
 
-def _tree(store: CategoryStore) -> dict[str, Any]:
-    items = store.all()
-    parents = [_out(c) | {"children": []} for c in items if c.is_parent]
-    by_id = {p["id"]: p for p in parents}
-    top: list[dict[str, Any]] = list(parents)
-    for c in items:
-        if c.is_parent:
-            continue
-        node = _out(c)
-        if c.parent_id in by_id:
-            by_id[c.parent_id]["children"].append(node)
-        else:
-            top.append(node)
+def _tree(library: LibraryService) -> dict[str, Any]:
+    tree = library.tree()
+    top = [
+        _out(node.category) | {"children": [_out(c) for c in node.children]}
+        if node.category.is_parent
+        else _out(node.category)
+        for node in tree.top
+    ]
     return {
         "categories": top,
-        "unsorted": {"id": UNSORTED, "name": "Unsorted", "size": store.unsorted_count()},
+        "unsorted": {"id": UNSORTED, "name": "Unsorted", "size": tree.unsorted},
     }
 
 
@@ -57,28 +52,24 @@ def _tree(store: CategoryStore) -> dict[str, Any]:
 async def list_categories(state: AppState = Depends(get_state)) -> dict[str, Any]:
     """The category tree: parents with their children, names, keywords, confidence, sizes and
     cover thumbnails; Unsorted apart."""
-    return await state.pool.run(_tree, CategoryStore(state.store.catalog))
+    return await state.pool.run(_tree, state.library)
 
 
 def _members(state: AppState, category_id: int, offset: int, limit: int) -> dict[str, Any]:
-    store = CategoryStore(state.store.catalog)
-    if category_id == UNSORTED:
-        head: dict[str, Any] = {"id": UNSORTED, "name": "Unsorted", "size": store.unsorted_count()}
-    else:
-        category = store.get(category_id)
-        if category is None:
-            raise ApiError(404, "not_found", f"no category with id {category_id}")
-        head = _out(category)
-    ids, total = store.member_ids(category_id, offset, limit)
+    page = state.library.members(category_id, offset, limit)
+    head: dict[str, Any] = (
+        _out(page.category)
+        if page.category is not None
+        else {"id": UNSORTED, "name": "Unsorted", "size": page.unsorted}
+    )
+    ids, total = page.ids, page.total
     rows = state.store.catalog.rows(ids)
     images = [row_dict(rows[i]) for i in ids if i in rows]
-    if category_id == UNSORTED:  # where each one would most likely belong
-        hints = store.suggestions(ids)
-        for image in images:
-            if image["id"] in hints:
-                cid, similarity = hints[image["id"]]
-                image["suggested_category"] = {"id": cid, "similarity": round(similarity, 4)}
-    children = [_out(c) for c in store.all() if c.parent_id == category_id]
+    for image in images:  # in Unsorted: where each one would most likely belong
+        if image["id"] in page.suggestions:
+            cid, similarity = page.suggestions[image["id"]]
+            image["suggested_category"] = {"id": cid, "similarity": round(similarity, 4)}
+    children = [_out(c) for c in page.children]
     return {
         "category": head,
         "children": children,
@@ -101,10 +92,7 @@ async def get_category(
 
 
 def _rename(state: AppState, category_id: int, name: str | None) -> dict[str, Any]:
-    store = CategoryStore(state.store.catalog)
-    if store.get(category_id) is None:
-        raise ApiError(404, "not_found", f"no category with id {category_id}")
-    return _out(store.rename(category_id, name))
+    return _out(state.library.rename(category_id, name))
 
 
 @router.patch(
@@ -122,5 +110,5 @@ async def rename_category(
 @router.get("/map", responses=errors(401, 503))
 async def library_map(state: AppState = Depends(get_state)) -> dict[str, Any]:
     """Every categorised image placed in 2-D (computed at clustering time), for a map view."""
-    points = await state.pool.run(CategoryStore(state.store.catalog).projection)
+    points = await state.pool.run(state.library.projection)
     return {"points": [{"id": i, "category_id": c, "x": x, "y": y} for i, c, x, y in points]}
