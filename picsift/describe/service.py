@@ -23,9 +23,8 @@ from picsift.describe.ocr import OcrReader
 from picsift.describe.templates import TemplateError, TemplateRenderer
 from picsift.errors import PicsiftError
 from picsift.imaging import DecodedImage
+from picsift.imaging.ahead import FileStat, Loaded, load_ahead
 from picsift.imaging.sandbox import DecodeSandbox, ImageDecoder
-from picsift.indexer.pipeline import load_ahead
-from picsift.indexer.scan import FileStat
 from picsift.models.provider import ModelSource
 from picsift.store import ImageRow, Store
 
@@ -94,9 +93,17 @@ class DescribeService:
         facets = list(facets or self._settings.describe_facets)
         template = template or self._settings.describe_template
         self.check(template, facets)
-        files = [FileStat(str(p), 0, 0) for p in paths]
+        files = [FileStat.of(p) for p in paths]
         batch: list[tuple[str, Any]] = []
-        for item in load_ahead(files, self._settings, 2 * self._settings.batch_size, self._decoder):
+        s = self._settings
+        loaded: Iterator[Loaded[None]] = load_ahead(
+            files,
+            max_bytes=s.max_file_bytes,
+            workers=s.resolved_decode_workers,
+            lookahead=2 * s.batch_size,
+            decoder=self._decoder,
+        )
+        for item in loaded:
             if item.decoded is None:
                 yield from self._flush(batch, facets, template)
                 batch = []

@@ -15,7 +15,7 @@ from picsift.config import Settings
 from picsift.describe.model import Description
 from picsift.describe.model_facets import ModelFacets
 from picsift.indexer.facets import FacetResult
-from picsift.indexer.pipeline import Loaded
+from picsift.indexer.pipeline import Loaded, facets_of
 from picsift.indexer.timing import Stopwatch
 from picsift.models.provider import ModelSource
 from picsift.store import IMAGE_SPACE, Analysis
@@ -77,11 +77,9 @@ class Analyser:
     ) -> list[FacetResult | None]:
         """The decoders' facets plus tags and objects, which need the models."""
         names = [n for n in self._settings.index_facets if n in ("tags", "objects")]
+        found = [facets_of(item) for item in batch]
         if not names:
-            return [item.facets for item in batch]
-        base = [item.facets.description if item.facets else Description() for item in batch]
+            return found
+        base = [f.description if f else Description() for f in found]
         done = self.facets.apply(base, images, names, vectors)
-        return [
-            FacetResult(d, item.facets.ocr_text if item.facets else None)
-            for d, item in zip(done, batch, strict=True)
-        ]
+        return [FacetResult(d, f.ocr_text if f else None) for d, f in zip(done, found, strict=True)]

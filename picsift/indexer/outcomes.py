@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Protocol
 
 from picsift.errors import PicsiftError
-from picsift.indexer.scan import FileStat, ScanResult, scan
+from picsift.imaging.ahead import FileStat
+from picsift.indexer.scan import ScanResult, scan
 from picsift.indexer.timing import Stopwatch
 from picsift.store import IMAGE_SPACE, Analysis, Catalog, ImageRow
 

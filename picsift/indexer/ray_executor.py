@@ -18,6 +18,7 @@ from typing import Any
 
 from picsift.config import Settings
 from picsift.errors import PicsiftError
+from picsift.imaging.ahead import FileStat
 from picsift.indexer.outcomes import Outcomes, Plan
 from picsift.indexer.ray_worker import (
     ANALYSED,
@@ -27,7 +28,6 @@ from picsift.indexer.ray_worker import (
     KnownHashes,
     decode_analysis,
 )
-from picsift.indexer.scan import FileStat
 from picsift.models.presets import Preset
 from picsift.store import Analysis
 

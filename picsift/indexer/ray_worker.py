@@ -20,10 +20,10 @@ import numpy as np
 from picsift.config import Settings
 from picsift.describe.ocr import OcrReader
 from picsift.errors import PicsiftError
+from picsift.imaging.ahead import FileStat
 from picsift.imaging.sandbox import DecodeSandbox
 from picsift.indexer.analyse import Analyser
-from picsift.indexer.pipeline import Loaded, load_ahead
-from picsift.indexer.scan import FileStat
+from picsift.indexer.pipeline import Loaded, load_ahead, user_caption_of
 from picsift.models.presets import Preset
 from picsift.models.provider import ModelProvider
 from picsift.store import Analysis
@@ -111,7 +111,7 @@ class _Columns:
             item.sha256 or "",
             error,
             item.transient,
-            item.user_caption or "",
+            user_caption_of(item) or "",
             record,
             seconds,
         )

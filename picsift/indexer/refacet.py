@@ -17,10 +17,10 @@ from picsift.describe.model import Description
 from picsift.describe.model_facets import ModelFacets
 from picsift.describe.ocr import OcrReader
 from picsift.errors import PicsiftError
+from picsift.imaging.ahead import FileStat
 from picsift.imaging.sandbox import DecodeSandbox, ImageDecoder
 from picsift.indexer.facets import FacetResult, merge_facets, stored_description
-from picsift.indexer.pipeline import Loaded, load_ahead
-from picsift.indexer.scan import FileStat
+from picsift.indexer.pipeline import Loaded, facets_of, load_ahead
 from picsift.models.provider import ModelSource
 from picsift.store import IMAGE_SPACE, ImageRow, Store
 
@@ -67,7 +67,7 @@ def recompute_facets(
             closing(load_ahead(files, wanted, 2 * settings.batch_size, decoder, ocr))
         )
         for item in loaded:
-            if item.facets is None or item.decoded is None:
+            if facets_of(item) is None or item.decoded is None:
                 failed.append(f"{item.file.path}: {item.error or 'no facets'}")
                 continue
             batch.append((by_path[item.file.path], item))
@@ -94,10 +94,8 @@ def _commit(
 ) -> int:
     rows = [row for row, _ in pairs]
     items = [item for _, item in pairs]
-    fresh = [
-        item.facets.description if item is not None and item.facets else Description()
-        for item in items
-    ]
+    found = [facets_of(item) if item is not None else None for item in items]
+    fresh = [f.description if f is not None else Description() for f in found]
     if extra is not None:
         images = [item.decoded.image for item in items if item is not None and item.decoded]
         vecs = np.stack([vectors[r.id] for r in rows]) if "tags" in names else None

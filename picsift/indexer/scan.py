@@ -7,6 +7,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from picsift.imaging.ahead import FileStat
+
 # Which files are looked at; what they are is then told from their bytes, not their name
 # (picsift.imaging.formats), so an ICNS file named .png is still refused as ICNS.
 IMAGE_EXTENSIONS = frozenset(
@@ -41,13 +43,6 @@ OTHER_IMAGE_EXTENSIONS = frozenset(
     }
 )  # fmt: skip
 SCANNED_EXTENSIONS = IMAGE_EXTENSIONS | OTHER_IMAGE_EXTENSIONS
-
-
-@dataclass(frozen=True)
-class FileStat:
-    path: str
-    size: int
-    mtime_ns: int
 
 
 @dataclass

@@ -25,7 +25,7 @@ from picsift.imaging.sandbox import DecodeSandbox, ImageDecoder
 from picsift.indexer.analyse import Analyser
 from picsift.indexer.captions import load_captions_file
 from picsift.indexer.outcomes import IndexReport, NoProgress, Outcomes, Plan, Progress, make_plan
-from picsift.indexer.pipeline import Loaded, load_ahead
+from picsift.indexer.pipeline import Loaded, load_ahead, user_caption_of
 from picsift.indexer.text_vectors import sync_text_vectors
 from picsift.indexer.timing import Stopwatch
 from picsift.models.provider import ModelSource
@@ -156,7 +156,7 @@ class Indexer:
                     item.file, item.error or "unknown error", item.sha256, item.transient
                 )
                 continue
-            outcomes.user_caption(item.file, item.user_caption)
+            outcomes.user_caption(item.file, user_caption_of(item))
             if outcomes.shortcut(item.file, item.sha256):
                 continue
             batch.append(item)
