@@ -29,13 +29,13 @@ import numpy as np
 import torch
 from PIL import Image
 
-from picsift.cluster.zeroshot import LabelBanks
 from picsift.config import Settings
 from picsift.describe.tagging import Tagger
 from picsift.describe.vocabularies import find_vocabularies
 from picsift.models.captioner import TransformersCaptioner
 from picsift.models.openclip import OpenClipEmbedder
 from picsift.models.tiny import build_full_size_random
+from picsift.models.zeroshot import LabelBanks
 from picsift.resources import data_dir, sample_photos_dir
 
 REPO = Path(__file__).resolve().parent.parent

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from picsift.config import Settings
-from picsift.describe import DescribeService, Description
+from picsift.describe import DescribeResult, DescribeService
 from picsift.imaging.sandbox import ImageDecoder
 from picsift.models.provider import ModelSource
 from picsift.store import ImageRow
@@ -23,7 +23,7 @@ class Describer:
         name: str,
         facets: list[str] | None = None,
         template: str | None = None,
-    ) -> Description:
+    ) -> DescribeResult:
         """Describe one upload (``name`` already sanitised); raises ImageError when undecodable
         and TemplateError / PicsiftError for an unknown template or facet."""
         decoded = self._decoder.decode(data, name)
@@ -31,6 +31,6 @@ class Describer:
 
     def describe_indexed(
         self, row: ImageRow, facets_json: str | None, template: str
-    ) -> Description:
+    ) -> DescribeResult:
         """An indexed image's description from its stored caption and facets."""
         return self._service.describe_stored(row, facets_json, template)

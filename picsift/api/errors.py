@@ -29,8 +29,8 @@ from picsift.errors import (
     UnsupportedImageError,
 )
 from picsift.library.service import UnknownCategoryError
-from picsift.search.filters import FilterError
 from picsift.search.query import QueryError
+from picsift.store.filters import FilterError
 
 log = logging.getLogger("picsift.api")
 

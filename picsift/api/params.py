@@ -17,9 +17,9 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from picsift.search import Filters, QueryError, SearchOptions
-from picsift.search.filters import MAX_FILTER_VALUES
 from picsift.search.query import MAX_QUERY_CHARS
 from picsift.search.service import MAX_DEPTH
+from picsift.store.filters import MAX_FILTER_VALUES
 
 MAX_LIMIT = 200
 _DATE_CHARS = 32

@@ -16,7 +16,7 @@ from PIL import Image
 from picsift.api.images import Images
 from picsift.config import Settings
 from picsift.imaging.sandbox import ImageDecoder
-from picsift.search import QueryError, SearchOptions, SearchPage, SearchService
+from picsift.search import SearchOptions, SearchPage, SearchService
 
 
 class ApiSearch:
@@ -51,12 +51,7 @@ class ApiSearch:
     def _search(
         self, query: str | None, options: SearchOptions, examples: list[Image.Image]
     ) -> dict[str, Any]:
-        try:
-            return self._body(self._service.search(query, _no_paths(options), examples))
-        except OverflowError:
-            # An id term beyond SQLite's 64-bit integers ("#99999999999999999999") reaches
-            # the catalog unchecked; it is the client's input, so 422 rather than 500.
-            raise QueryError("an image id in the query is out of range") from None
+        return self._body(self._service.search(query, _no_paths(options), examples))
 
     def _body(self, page: SearchPage) -> dict[str, Any]:
         return {**page.to_dict(), "meaningless": self._meaningless}

@@ -20,25 +20,12 @@ from picsift.cluster.params import ClusterParams
 from picsift.cluster.represent import centroid, medoid, nearest_centroids, representatives
 from picsift.cluster.result import NOISE, Clustering
 from picsift.cluster.stability import Matching, assign_new_points, match_clusters
-from picsift.cluster.zeroshot import (
-    DEFAULT_TEMPLATES,
-    LabelBank,
-    LabelBanks,
-    LabelScores,
-    embed_labels,
-    load_vocabulary,
-    score_labels,
-)
 
 __all__ = [
-    "DEFAULT_TEMPLATES",
     "NOISE",
     "CategoryName",
     "ClusterParams",
     "Clustering",
-    "LabelBank",
-    "LabelBanks",
-    "LabelScores",
     "Matching",
     "NamingWeights",
     "Term",
@@ -46,10 +33,8 @@ __all__ = [
     "best_phrase",
     "centroid",
     "class_tfidf",
-    "embed_labels",
     "fit_clusters",
     "group_leaves",
-    "load_vocabulary",
     "make_unique",
     "match_clusters",
     "medoid",
@@ -57,5 +42,4 @@ __all__ = [
     "name_clustering",
     "nearest_centroids",
     "representatives",
-    "score_labels",
 ]

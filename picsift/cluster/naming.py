@@ -3,7 +3,7 @@
 - Captions: c-TF-IDF terms (:mod:`picsift.cluster.ctfidf`), distinctive words people or the
   caption model used for these photos. Confidence = ``share * coverage`` of the chosen term:
   how exclusively this category uses it times how many of its captions say it.
-- CLIP: zero-shot labels from a vocabulary (:mod:`picsift.cluster.zeroshot`). Confidence =
+- CLIP: zero-shot labels from a vocabulary (:mod:`picsift.models.zeroshot`). Confidence =
   the softmax margin between the best and second-best label.
 
 Combination (weights let a caller mute a source, e.g. ``clip=0`` for a random-weight model):
@@ -31,7 +31,7 @@ import numpy as np
 
 from picsift.cluster.ctfidf import STOP_WORDS, Term, best_phrase, class_tfidf
 from picsift.cluster.result import Clustering
-from picsift.cluster.zeroshot import LabelBank, LabelScores, load_vocabulary, score_labels
+from picsift.models.zeroshot import LabelBank, LabelScores, load_vocabulary, score_labels
 
 __all__ = [
     "CategoryName",

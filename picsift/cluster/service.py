@@ -19,13 +19,13 @@ from picsift.cluster.naming import CategoryName, name_clustering
 from picsift.cluster.params import ClusterParams
 from picsift.cluster.result import NOISE, Clustering
 from picsift.cluster.stability import assign_new_points, match_clusters
-from picsift.cluster.zeroshot import LabelBank, LabelBanks, load_vocabulary
 from picsift.config import Settings
 from picsift.errors import PicsiftError, StoreLockedError
 from picsift.models.provider import ModelSource
+from picsift.models.zeroshot import LabelBank, LabelBanks, load_vocabulary
 from picsift.resources import data_dir
 from picsift.store import CAPTION_SPACE, IMAGE_SPACE, USER_CAPTION_SPACE, Store
-from picsift.store.categories import CategoryRecord, CategoryStore, Membership
+from picsift.store.categories import CategoryRecord, Membership
 
 Space = Literal["images", "captions"]
 MIN_IMAGES = 10
@@ -61,7 +61,7 @@ class CategoryService:
         self._models = models
         self._settings = settings
         self._banks = LabelBanks(settings.home / "cache")
-        self.categories = CategoryStore(store.catalog)
+        self.categories = store.categories
 
     # -- inputs -----------------------------------------------------------------------------
     def _vectors(self, space: Space) -> tuple[np.ndarray, np.ndarray]:

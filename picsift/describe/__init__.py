@@ -1,5 +1,5 @@
 """Describing images without touching the store."""
 
-from picsift.describe.service import DescribeService, Description
+from picsift.describe.service import DescribeResult, DescribeService
 
-__all__ = ["DescribeService", "Description"]
+__all__ = ["DescribeResult", "DescribeService"]

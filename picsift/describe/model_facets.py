@@ -14,7 +14,6 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from picsift.cluster.zeroshot import LabelBanks
 from picsift.config import Settings
 from picsift.describe.model import Description, Tag
 from picsift.describe.objects import with_objects
@@ -22,6 +21,7 @@ from picsift.describe.tagging import Tagger
 from picsift.describe.vocabularies import Vocabulary, find_vocabularies
 from picsift.models.base import ObjectDetector
 from picsift.models.provider import ModelSource
+from picsift.models.zeroshot import LabelBanks
 from picsift.resources import data_dir
 
 

@@ -17,7 +17,7 @@ from PIL import Image
 
 from picsift.config import Settings
 from picsift.describe.facets import FACETS, compute_facets
-from picsift.describe.model import Description as RichDescription
+from picsift.describe.model import Description
 from picsift.describe.model_facets import ModelFacets
 from picsift.describe.ocr import OcrReader
 from picsift.describe.templates import TemplateError, TemplateRenderer
@@ -30,7 +30,11 @@ from picsift.store import ImageRow, Store
 
 
 @dataclass(frozen=True)
-class Description:
+class DescribeResult:
+    """What describing one input gave: its facts, the rendered text and every facet as plain
+    data, or the error. (The typed :class:`~picsift.describe.model.Description` is what the
+    templates read.)"""
+
     source: str
     caption: str | None
     width: int | None = None
@@ -88,8 +92,8 @@ class DescribeService:
         paths: Sequence[Path],
         facets: Sequence[str] | None = None,
         template: str | None = None,
-    ) -> Iterator[Description]:
-        """One Description per path, in order; bad files give a Description with ``error``."""
+    ) -> Iterator[DescribeResult]:
+        """One result per path, in order; a bad file gives one with ``error``."""
         facets = list(facets or self._settings.describe_facets)
         template = template or self._settings.describe_template
         self.check(template, facets)
@@ -107,7 +111,7 @@ class DescribeService:
             if item.decoded is None:
                 yield from self._flush(batch, facets, template)
                 batch = []
-                yield Description(item.file.path, None, error=item.error)
+                yield DescribeResult(item.file.path, None, error=item.error)
                 continue
             batch.append((item.file.path, item.decoded))
             if len(batch) >= self._settings.batch_size:
@@ -117,7 +121,7 @@ class DescribeService:
 
     def _flush(
         self, batch: list[tuple[str, Any]], facets: list[str], template: str
-    ) -> Iterator[Description]:
+    ) -> Iterator[DescribeResult]:
         yield from self.describe_decoded(batch, facets, template)
 
     def describe_decoded(
@@ -125,7 +129,7 @@ class DescribeService:
         batch: list[tuple[str, DecodedImage]],
         facets: Sequence[str] | None = None,
         template: str | None = None,
-    ) -> list[Description]:
+    ) -> list[DescribeResult]:
         """Describe images already decoded (uploads never touch the disk), in one batch."""
         if not batch:
             return []
@@ -149,9 +153,9 @@ class DescribeService:
 
     def describe_paths_stored(
         self, store: Store, paths: Sequence[Path], template: str | None = None
-    ) -> Iterator[Description]:
+    ) -> Iterator[DescribeResult]:
         """Indexed images by path, rendered from the store; a path that is not indexed gives a
-        Description with ``error`` saying so."""
+        DescribeResult with ``error`` saying so."""
         template = template or self._settings.describe_template
         self.check(template, [])
         for path in paths:
@@ -159,22 +163,24 @@ class DescribeService:
             row = store.catalog.rows_under(wanted).get(wanted)
             if row is None or row.status != "ok":
                 why = "not in the store" if row is None else f"not indexed ({row.status})"
-                yield Description(str(path), None, error=f"{why}: run picsift index first")
+                yield DescribeResult(str(path), None, error=f"{why}: run picsift index first")
                 continue
             yield self.describe_stored(row, store.catalog.facets_of(row.id), template)
 
-    def describe_stored(self, row: ImageRow, facets_json: str | None, template: str) -> Description:
+    def describe_stored(
+        self, row: ImageRow, facets_json: str | None, template: str
+    ) -> DescribeResult:
         """Render an indexed image from what the catalog holds: no image, no model needed.
 
         People's caption wins over the model's, as it does in search and naming."""
         self.check(template, [])
         rich = (
-            RichDescription.model_validate_json(facets_json)
+            Description.model_validate_json(facets_json)
             if facets_json
-            else RichDescription(caption=None)
+            else Description(caption=None)
         )
         rich = rich.model_copy(update={"caption": row.user_caption or row.caption})
-        return Description(
+        return DescribeResult(
             row.path,
             rich.caption,
             row.width,
@@ -188,7 +194,7 @@ class DescribeService:
             facets=rich.model_dump(mode="json"),
         )
 
-    def _facets_of(self, image: Image.Image, facets: Sequence[str]) -> RichDescription:
+    def _facets_of(self, image: Image.Image, facets: Sequence[str]) -> Description:
         """The facets that need no captioner or CLIP: the registry's, and OCR."""
         rich = compute_facets(image, [f for f in facets if f not in MODEL_FACETS])
         if "text" in facets:
@@ -199,11 +205,11 @@ class DescribeService:
         self,
         source: str,
         decoded: DecodedImage,
-        rich: RichDescription,
+        rich: Description,
         captioner: str | None,
         template: str,
-    ) -> Description:
-        return Description(
+    ) -> DescribeResult:
+        return DescribeResult(
             source,
             rich.caption,
             decoded.width,

@@ -13,10 +13,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from picsift.cluster.zeroshot import LabelBank, LabelBanks
 from picsift.describe.model import Tag
 from picsift.describe.vocabularies import Vocabulary
 from picsift.models.base import ImageTextEmbedder
+from picsift.models.zeroshot import LabelBank, LabelBanks
 
 MAX_TAGS = 10
 

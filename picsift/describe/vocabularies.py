@@ -17,8 +17,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from picsift.cluster.zeroshot import load_vocabulary
 from picsift.errors import PicsiftError
+from picsift.models.zeroshot import load_vocabulary
 
 # Uncalibrated defaults: no CLIP weights exist on the machines picsift is built on, so these
 # come from the usual ViT-B/32 cosine ranges (matching prompt ~0.27-0.35, unrelated ~0.10-0.22)

@@ -18,7 +18,6 @@ from sklearn import metrics
 from picsift.errors import PicsiftError
 from picsift.eval.files import resolve_files
 from picsift.store import Store
-from picsift.store.categories import CategoryStore
 
 
 @dataclass(frozen=True)
@@ -65,7 +64,7 @@ def evaluate_clusters(
 ) -> ClusterScores:
     ids = [g[0] for g in resolve_files(store, [[f] for f, _ in labels], root)]
     truth = {image_id: label for image_id, (_, label) in zip(ids, labels, strict=True)}
-    cats = CategoryStore(store.catalog)
+    cats = store.categories
     found: dict[int, int] = {}
     for category_id, image_ids in cats.leaf_members().items():
         for image_id in image_ids:

@@ -19,7 +19,7 @@ from picsift.indexer import Indexer, IndexReport
 from picsift.indexer.outcomes import Progress
 from picsift.models.provider import ModelSource
 from picsift.store import Store
-from picsift.store.categories import UNSORTED, Category, CategoryStore
+from picsift.store.categories import UNSORTED, Category
 
 
 class UnknownCategoryError(PicsiftError):
@@ -88,7 +88,7 @@ class IndexOutcome:
 class LibraryService:
     def __init__(self, store: Store) -> None:
         self._store = store
-        self._categories = CategoryStore(store.catalog)
+        self._categories = store.categories
 
     # -- reading ---------------------------------------------------------------------------
     def categories(self) -> list[Category]:

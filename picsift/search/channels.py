@@ -2,7 +2,8 @@
 
 * ``clip``: the query's CLIP vector against the image embeddings;
 * ``caption``: the query's sentence vector against the caption vectors (model and people's);
-* ``words``: BM25 over caption, people's caption, tags and path words (SQLite FTS5).
+* ``words``: BM25 over caption, people's caption, tags and path words (the store's word
+  index, :class:`~picsift.store.ports.WordIndex`).
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ import numpy as np
 
 from picsift.search.fusion import ChannelHits
 from picsift.store import CAPTION_SPACE, IMAGE_SPACE, USER_CAPTION_SPACE, Store, VectorIndex
+from picsift.store.filters import Filters
+from picsift.store.fts import WORD_SOURCES
 
 CHANNELS = ("clip", "caption", "words")
-SOURCES = ("model", "user")  # whose captions the text channels read: the model's, people's
+SOURCES = WORD_SOURCES  # whose captions the text channels read: the model's, people's
 _SOURCE_SPACES = {"model": CAPTION_SPACE, "user": USER_CAPTION_SPACE}
-_SOURCE_COLUMNS = {"model": ("caption", "tags", "path_words"), "user": ("user_caption",)}
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Function words carry no content: matching them only adds noise to the fused ranking.
 STOP_WORDS = frozenset(
@@ -96,46 +98,27 @@ def content_words(text: str) -> list[str]:
     return [w for w in words_of(text) if w not in STOP_WORDS]
 
 
-def match_expression(
-    positive: str, negative: str = "", sources: tuple[str, ...] = SOURCES
-) -> str | None:
-    """FTS5 query: any positive word (BM25 rewards documents with more), none of the negatives,
-    in the columns of the chosen caption sources."""
-    quote = '"{}"'.format
-    pos = sorted(set(content_words(positive)))
-    if not pos:
-        return None
-    columns = " ".join(c for s in sources for c in _SOURCE_COLUMNS[s])
-    expr = "{" + columns + "} : (" + " OR ".join(quote(w) for w in pos) + ")"
-    neg = sorted(set(content_words(negative)) - set(pos))
-    if neg:
-        expr += " NOT (" + " OR ".join(quote(w) for w in neg) + ")"
-    return expr
-
-
 def words(
     store: Store,
     positive: str,
     negative: str,
-    condition: str | None,
-    params: list[object],
+    filters: Filters,
     k: int,
     sources: tuple[str, ...] = SOURCES,
     coverage_power: float = 2.0,
 ) -> ChannelHits:
-    catalog = store.catalog
-    total = max(1, catalog.analysed_count())
-    frequencies = {w: catalog.document_frequency(w) for w in set(content_words(positive))}
+    index = store.words
+    total = max(1, index.analysed_count())
+    frequencies = {w: index.document_frequency(w) for w in set(content_words(positive))}
     # Words in more than half the images have zero IDF in FTS5's BM25: they change no score,
     # only how many rows get scored (the cost of a search). Leave them out of the match, but
     # keep the rarest word so a query of common words still finds something.
     rare = [w for w, df in frequencies.items() if df <= total / 2]
     if not rare and frequencies:
         rare = [min(frequencies, key=lambda w: (frequencies[w], w))]
-    expr = match_expression(" ".join(rare), negative, sources)
-    if expr is None:
+    found = index.search_words(rare, content_words(negative), sources, filters, k)
+    if not found:
         return ChannelHits("words", [], [])
-    found = catalog.match_text(expr, condition, params, k)
     ids = [i for i, _ in found]
     shares = coverage(store, frequencies, total, ids, sources)
     return ChannelHits("words", ids, [s for _, s in found], [c**coverage_power for c in shares])
@@ -159,12 +142,11 @@ def coverage(
     """
     if not ids:
         return []
-    columns = " ".join(c for s in sources for c in _SOURCE_COLUMNS[s])
     matched = {i: 0.0 for i in ids}
     whole = 0.0
     for word, df in frequencies.items():
         idf = math.log(1.0 + total / (df + 0.5))
         whole += idf
-        for image_id in store.catalog.matching_ids(word, ids, columns):
+        for image_id in store.words.ids_containing(word, ids, sources):
             matched[image_id] += idf
     return [matched[i] / whole if whole else 0.0 for i in ids]

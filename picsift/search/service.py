@@ -21,11 +21,11 @@ from picsift.models.base import l2_normalize
 from picsift.models.provider import ModelSource
 from picsift.search import channels as ch
 from picsift.search.cache import TextVectorCache
-from picsift.search.filters import Filters
 from picsift.search.fusion import ChannelHits, Fused, fuse
 from picsift.search.query import Query, QueryError, Term, parse_query
 from picsift.store import CAPTION_SPACE, IMAGE_SPACE, USER_CAPTION_SPACE, Store
 from picsift.store.binding import check_compatible
+from picsift.store.filters import Filters
 
 MAX_DEPTH = 10_000  # offset + limit: deeper pages are refused, not silently truncated
 
@@ -125,10 +125,8 @@ class SearchService:
         weights = self._weights(options)
         if not options.sources or set(options.sources) - set(ch.SOURCES):
             raise QueryError(f"caption sources must be among {ch.SOURCES}")
-        condition, params = options.filters.sql()
-        allowed = (
-            self._store.catalog.ids_where(condition, params) if options.filters.active else None
-        )
+        filters = options.filters
+        allowed = self._store.images.ids_matching(filters) if filters.active else None
         depth = min(MAX_DEPTH, 3 * (options.offset + options.limit) + 50)
         results: list[ChannelHits] = []
         if weights.get("clip", 0) > 0:
@@ -145,8 +143,7 @@ class SearchService:
                     self._store,
                     query.positive_text,
                     query.negative_text,
-                    condition if options.filters.active else None,
-                    params,
+                    filters,
                     depth,
                     options.sources,
                     self._settings.words_coverage_power,

@@ -19,8 +19,11 @@ from typing import Any
 import numpy as np
 
 from picsift.errors import ModelMismatchError, StoreError
+from picsift.store import fts
+from picsift.store.filters import MAX_INT, Filters
 from picsift.store.schema import migrate, register_functions
 from picsift.store.snapshot import EmbeddingSnapshot, embedding_snapshot
+from picsift.store.sqlite_filters import where
 
 
 def now_iso() -> str:
@@ -194,6 +197,8 @@ class Catalog:
         return [ImageRow(*r) for r in self._read(sql, params).fetchall()]
 
     def get(self, image_id: int) -> ImageRow | None:
+        if not 0 <= image_id <= MAX_INT:  # no row has it; SQLite would overflow
+            return None
         rows = self._rows(f"SELECT {_ROW_COLUMNS} FROM images WHERE id = ?", (image_id,))
         return rows[0] if rows else None
 
@@ -277,47 +282,56 @@ class Catalog:
         rows = self._rows(f"SELECT {_ROW_COLUMNS} FROM images WHERE id IN ({marks})", list(ids))
         return {r.id: r for r in rows}
 
-    def ids_where(self, condition: str, params: Sequence[object]) -> np.ndarray:
-        """Catalog ids of images matching a filter condition over ``images i``."""
+    def ids_matching(self, filters: Filters) -> np.ndarray:
+        """Catalog ids of the analysed images that pass ``filters`` (FilterError if invalid)."""
+        condition, params = where(filters)
         rows = self._read(f"SELECT i.id FROM images i WHERE {condition}", params)
         return np.fromiter((r[0] for r in rows), dtype=np.int64)
 
-    def match_text(
-        self, match: str, condition: str | None, params: Sequence[object], limit: int
+    def search_words(
+        self,
+        words: Sequence[str],
+        negatives: Sequence[str],
+        sources: Sequence[str],
+        filters: Filters,
+        k: int,
     ) -> list[tuple[int, float]]:
-        """BM25 over caption, user caption, tags and path words (higher score = better).
+        """BM25 over caption, user caption, tags and path words (higher score = better): any
+        of ``words`` in the ``sources``' columns, none of ``negatives``, within ``filters``.
 
-        Without a ``condition`` the join on ``images`` is skipped (a third of the cost on a
+        Without active filters the join on ``images`` is skipped (a third of the cost on a
         large library) and rows that are not analysed images are dropped afterwards.
         """
-        if condition is None:
+        match = fts.any_word(words, negatives, sources)
+        if match is None:
+            return []
+        if not filters.active:
             sql = """SELECT f.rowid, -bm25(images_fts, 1.0, 1.0, 1.0, 0.5) AS score
                      FROM images_fts f WHERE images_fts MATCH ? ORDER BY score DESC LIMIT ?"""
-            try:
-                found = self._read(sql, [match, limit + 50]).fetchall()
-            except sqlite3.OperationalError as exc:
-                raise StoreError(f"text search failed for {match!r}: {exc}") from exc
+            found = self._fts(sql, [match, k + 50], match)
             ok = self.ok_ids([int(r[0]) for r in found])
-            return [(int(i), float(s)) for i, s in found if int(i) in ok][:limit]
+            return [(int(i), float(s)) for i, s in found if int(i) in ok][:k]
+        condition, params = where(filters)
         sql = f"""SELECT f.rowid, -bm25(images_fts, 1.0, 1.0, 1.0, 0.5) AS score
                   FROM images_fts f JOIN images i ON i.id = f.rowid
                   WHERE images_fts MATCH ? AND {condition}
                   ORDER BY score DESC LIMIT ?"""
+        return [(int(i), float(s)) for i, s in self._fts(sql, [match, *params, k], match)]
+
+    def _fts(self, sql: str, params: Sequence[object], match: str) -> list[Any]:
         try:
-            rows = self._read(sql, [match, *params, limit]).fetchall()
+            return list(self._read(sql, params).fetchall())
         except sqlite3.OperationalError as exc:
             raise StoreError(f"text search failed for {match!r}: {exc}") from exc
-        return [(int(i), float(s)) for i, s in rows]
 
-    def matching_ids(self, word: str, ids: Sequence[int], columns: str) -> set[int]:
-        """Which of ``ids`` contain ``word`` in ``columns`` (an FTS5 column list)."""
+    def ids_containing(self, word: str, ids: Sequence[int], sources: Sequence[str]) -> set[int]:
+        """Which of ``ids`` contain ``word`` in the ``sources``' columns."""
         if not ids:
             return set()
-        quoted = '"' + word.replace('"', '""') + '"'
         marks = ",".join("?" * len(ids))
         rows = self._read(
             f"SELECT rowid FROM images_fts WHERE images_fts MATCH ? AND rowid IN ({marks})",
-            [f"{{{columns}}} : {quoted}", *ids],
+            [fts.one_word(word, sources), *ids],
         )
         return {int(r[0]) for r in rows}
 
@@ -358,9 +372,8 @@ class Catalog:
 
     def document_frequency(self, word: str) -> int:
         """How many images mention ``word`` (after the index's own stemming)."""
-        quoted = '"' + word.replace('"', '""') + '"'
         row = self._read(
-            "SELECT count(*) FROM images_fts WHERE images_fts MATCH ?", (quoted,)
+            "SELECT count(*) FROM images_fts WHERE images_fts MATCH ?", (fts.one_word(word),)
         ).fetchone()
         return int(row[0])
 

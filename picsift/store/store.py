@@ -7,15 +7,18 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from picsift.errors import StoreError, StoreLockedError
 from picsift.store.background import BackgroundBuilds
 from picsift.store.catalog import Catalog
+from picsift.store.categories import CategoryStore
 from picsift.store.index_files import read_stamp, try_open
 from picsift.store.index_kinds import FLAT, IndexOptions, kind_for
 from picsift.store.index_refresh import refresh
+from picsift.store.ports import WordIndex
 from picsift.store.vectors import IndexStamp, VectorIndex
 
 if TYPE_CHECKING:
@@ -61,6 +64,20 @@ class Store:
         opens it this way: two processes with different index options would rebuild each
         other's index files."""
         return cls(settings.home, index=IndexOptions.of(settings))
+
+    @property
+    def words(self) -> WordIndex:
+        """The word index (the catalog's FTS5 table)."""
+        return self.catalog
+
+    @property
+    def images(self) -> Catalog:
+        """The image rows (for now the catalog itself; a narrower port is to come)."""
+        return self.catalog
+
+    @cached_property
+    def categories(self) -> CategoryStore:
+        return CategoryStore(self.catalog)
 
     def close(self) -> None:
         self._background.close()

@@ -7,20 +7,22 @@ import numpy as np
 import pytest
 
 from picsift.cluster import (
-    LabelBank,
-    LabelBanks,
     NamingWeights,
     best_phrase,
     class_tfidf,
-    embed_labels,
-    load_vocabulary,
     make_unique,
     name_categories,
-    score_labels,
 )
 from picsift.cluster.ctfidf import STOP_WORDS, phrases
 from picsift.cluster.naming import CategoryName
 from picsift.models.base import EmbedderBase, ImageTextEmbedder
+from picsift.models.zeroshot import (
+    LabelBank,
+    LabelBanks,
+    embed_labels,
+    load_vocabulary,
+    score_labels,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 

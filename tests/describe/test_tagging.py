@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from picsift.cluster.zeroshot import LabelBank, LabelBanks
 from picsift.config import Settings
 from picsift.describe.model import Tag
 from picsift.describe.model_facets import ModelFacets
@@ -16,6 +15,7 @@ from picsift.describe.tagging import Tagger, merge_tags, select_tags
 from picsift.describe.vocabularies import Vocabulary, find_vocabularies
 from picsift.models.presets import PresetCatalog
 from picsift.models.provider import ModelProvider
+from picsift.models.zeroshot import LabelBank, LabelBanks
 from picsift.resources import data_dir
 from tests.fakes import FakeEmbedder, FakeModels
 

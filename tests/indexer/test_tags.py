@@ -13,8 +13,8 @@ from picsift.describe.vocabularies import VocabularyError
 from picsift.indexer import Indexer
 from picsift.indexer.refacet import recompute_facets
 from picsift.search import SearchOptions, SearchService
-from picsift.search.filters import Filters
 from picsift.store import Store
+from picsift.store.filters import Filters
 from tests.fakes import FakeModels
 
 

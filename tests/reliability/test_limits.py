@@ -8,8 +8,8 @@ import io
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from picsift.search.filters import MAX_FILTER_VALUES
 from picsift.search.query import MAX_QUERY_CHARS, MAX_TERMS
+from picsift.store.filters import MAX_FILTER_VALUES
 from tests.api.helpers import MakeClient, error_code
 
 

@@ -25,6 +25,7 @@ from picsift.cli.common import EXIT_ERROR, EXIT_OK
 from picsift.config import Settings
 from picsift.search import SearchService
 from picsift.store import Store
+from picsift.store.filters import Filters
 from picsift.store.schema import MIGRATIONS, SCHEMA_VERSION, register_functions
 from tests.api.helpers import error_code, error_message
 from tests.fakes import FakeModels
@@ -257,8 +258,9 @@ def test_an_older_store_migrates_and_keeps_its_data(version: int) -> None:
     with Store(home) as store:
         row = store.catalog.get(1)
         assert row is not None and row.caption == "a straw hat on a table"
-        assert [i for i, _s in store.catalog.match_text("straw", None, [], 5)] == [1]
-        assert [i for i, _s in store.catalog.match_text("hats", None, [], 5)] == [1]
+        for word in ("straw", "hats"):
+            found = store.words.search_words([word], [], ("model", "user"), Filters(), 5)
+            assert [i for i, _s in found] == [1]
     with checks.connect(home / "catalog.db") as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert checks.problems(home / "catalog.db") == []

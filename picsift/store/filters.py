@@ -1,0 +1,79 @@
+"""Search filters as typed data: what a search may be narrowed to, checked here.
+
+The filters say *what* (folders, formats, dates, sizes, categories, tags); each storage
+implementation turns them into its own query (SQLite: :mod:`picsift.store.sqlite_filters`),
+so no caller ever writes SQL. They are applied inside each channel before ranking is cut, so a
+filtered page is never short while matching images remain.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from picsift.errors import PicsiftError
+
+MAX_FILTER_VALUES = 50
+MAX_INT = 2**63 - 1  # the largest id or number a store can hold
+
+
+class FilterError(PicsiftError):
+    """A filter value is invalid; the message names the filter."""
+
+
+def iso_date(value: str, name: str) -> str:
+    try:
+        return datetime.fromisoformat(value).isoformat()
+    except ValueError:
+        raise FilterError(f"filter '{name}': '{value}' is not a date (use YYYY-MM-DD)") from None
+
+
+@dataclass(frozen=True)
+class Filters:
+    folders: tuple[str, ...] = ()
+    formats: tuple[str, ...] = ()
+    after: str | None = None  # inclusive, ISO date or datetime
+    before: str | None = None  # exclusive
+    min_width: int | None = None
+    min_height: int | None = None
+    min_bytes: int | None = None
+    max_bytes: int | None = None
+    categories: tuple[int, ...] = field(default=())
+    tags: tuple[str, ...] = field(default=())
+
+    @property
+    def active(self) -> bool:
+        return any(v not in (None, ()) for v in self.__dict__.values())
+
+    def check(self) -> None:
+        """Raise FilterError naming the first invalid filter."""
+        for name in ("folders", "formats", "categories", "tags"):
+            if len(getattr(self, name)) > MAX_FILTER_VALUES:
+                raise FilterError(f"filter '{name}': at most {MAX_FILTER_VALUES} values")
+        numbers = [self.min_width, self.min_height, self.min_bytes, self.max_bytes]
+        if any(v is not None and abs(v) > MAX_INT for v in [*numbers, *self.categories]):
+            raise FilterError(f"filter values must be at most {MAX_INT:,}")
+        for name, value in (
+            ("width", self.min_width),
+            ("height", self.min_height),
+            ("size", self.min_bytes),
+            ("size", self.max_bytes),
+        ):
+            if value is not None and value < 0:
+                raise FilterError(f"filter on {name} must not be negative")
+        if self.after:
+            iso_date(self.after, "after")
+        if self.before:
+            iso_date(self.before, "before")
+
+    def folder_prefixes(self) -> list[str]:
+        """Each folder as the absolute path prefix its images start with."""
+        return [os.path.abspath(os.path.expanduser(f)).rstrip("/") + "/" for f in self.folders]
+
+    def wanted_formats(self) -> list[str]:
+        return [f.upper().replace("JPG", "JPEG") for f in self.formats]
+
+    def wanted_tags(self) -> list[str]:
+        """Tags as the tags facet stores them (lowercase, single spaces)."""
+        return [" ".join(t.split()).lower() for t in self.tags]

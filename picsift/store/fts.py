@@ -1,0 +1,37 @@
+"""FTS5 match expressions from plain words; the SQLite store only.
+
+Callers give words, negative words and caption sources; only this module knows FTS5 syntax
+(column filters, phrase quoting, OR / NOT), so a word can never be read as an operator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+WORD_SOURCES = ("model", "user")  # whose captions: the model's (with tags, path words), people's
+_SOURCE_COLUMNS = {"model": ("caption", "tags", "path_words"), "user": ("user_caption",)}
+
+
+def quoted(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
+
+
+def columns(sources: Sequence[str]) -> str:
+    return "{" + " ".join(c for s in sources for c in _SOURCE_COLUMNS[s]) + "}"
+
+
+def any_word(words: Sequence[str], negatives: Sequence[str], sources: Sequence[str]) -> str | None:
+    """Any of ``words`` (BM25 rewards documents with more) in the sources' columns, none of
+    ``negatives`` anywhere; None when there is no word to look for."""
+    positive = sorted(set(words))
+    if not positive:
+        return None
+    expr = columns(sources) + " : (" + " OR ".join(quoted(w) for w in positive) + ")"
+    negative = sorted(set(negatives) - set(positive))
+    if negative:
+        expr += " NOT (" + " OR ".join(quoted(w) for w in negative) + ")"
+    return expr
+
+
+def one_word(word: str, sources: Sequence[str] | None = None) -> str:
+    return quoted(word) if sources is None else f"{columns(sources)} : {quoted(word)}"

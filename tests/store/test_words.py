@@ -1,0 +1,74 @@
+"""The word index port: callers give plain words and typed filters; whatever they type is a
+word, never FTS5 syntax, and filters narrow the search inside the index."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from picsift.store import Analysis, Store
+from picsift.store.filters import FilterError, Filters
+
+SOURCES = ("model", "user")
+CAPTIONS = {
+    1: ("a red dress on a hanger", "PNG"),
+    2: ("a blue shirt with a red hat", "JPEG"),
+    3: ("shoes by the door", "JPEG"),
+}
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    store = Store(tmp_path / "home")
+    cat = store.catalog
+    cat.add_pending([(f"/p/{i}.jpg", 1, 1) for i in CAPTIONS])
+    cat.bind_model("image", "m", 4)
+    cat.commit_analyses(
+        [
+            Analysis(
+                f"/p/{i}.jpg", f"{i:064x}", 1, 1, 10 * i, 10, fmt, None, caption, "m", "c",
+                {"image": ("m", np.eye(4, dtype=np.float32)[i])},
+            )
+            for i, (caption, fmt) in CAPTIONS.items()
+        ]
+    )  # fmt: skip
+    return store
+
+
+def _ids(store: Store, words: list[str], negatives: list[str] = [], **filters: object) -> list[int]:  # noqa: B006
+    found = store.words.search_words(words, negatives, SOURCES, Filters(**filters), 10)  # type: ignore[arg-type]
+    return sorted(i for i, _ in found)
+
+
+def test_an_operator_word_is_matched_as_a_word(store: Store) -> None:
+    assert _ids(store, ["with"]) == [2] and _ids(store, ["WITH"]) == [2]
+
+
+def test_any_word_none_of_the_negatives(store: Store) -> None:
+    assert _ids(store, ["red"]) == [1, 2]
+    assert _ids(store, ["red", "shoes"]) == [1, 2, 3]
+    assert _ids(store, ["red"], ["hat"]) == [1]
+    assert _ids(store, []) == []
+
+
+@pytest.mark.parametrize("word", ["AND", "OR", "NOT", "NEAR", "*", "^", ":", "(", ')"', 'a"b'])
+def test_operators_and_quotes_are_plain_words(store: Store, word: str) -> None:
+    assert _ids(store, [word]) == []  # a word no caption holds: no match, and no error
+    assert store.words.document_frequency(word) == 0
+
+
+def test_filters_narrow_inside_the_index(store: Store) -> None:
+    assert _ids(store, ["red"], formats=("png",)) == [1]
+    assert _ids(store, ["red"], min_width=15) == [2]
+    assert list(store.images.ids_matching(Filters(formats=("jpg",)))) == [2, 3]
+    with pytest.raises(FilterError, match="at most"):
+        store.images.ids_matching(Filters(min_width=2**64))
+
+
+def test_containing_and_frequency(store: Store) -> None:
+    assert store.words.ids_containing("red", [1, 2, 3], SOURCES) == {1, 2}
+    assert store.words.ids_containing("red", [1, 2, 3], ("user",)) == set()
+    assert store.words.document_frequency("red") == 2
+    assert store.images.get(2**70) is None  # beyond SQLite's integers: simply not there
