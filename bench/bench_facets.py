@@ -24,7 +24,8 @@ from typing import Any
 
 from PIL import Image
 
-from picsift.describe.facets import FACETS
+from picsift.describe.facets import FACETS, Facet, FacetBatch
+from picsift.describe.facets.tools import FacetTools
 from picsift.imaging.decode import decode_image
 from picsift.resources import sample_photos_dir
 
@@ -46,7 +47,14 @@ def _load(max_side: int) -> list[Image.Image]:
 
 def _bench(images: list[Image.Image], repeats: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name, fn in FACETS.items():
+    tools = FacetTools()
+    for name in FACETS.image_only():
+        facet = FACETS[name]
+        description = FACETS.description()
+
+        def fn(img: Image.Image, facet: Facet = facet, d: Any = description) -> None:
+            facet.compute(FacetBatch([d], [img], tools))
+
         fn(images[0])  # warm-up (table load, caches)
         times = []
         for img in images:

@@ -31,7 +31,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from bench_index import _photos, _preset
 
 from picsift.config import Settings
-from picsift.describe.model_facets import ModelFacets
+from picsift.describe.facets.runner import FacetRunner
+from picsift.describe.facets.tools import FacetTools
 from picsift.indexer import Indexer
 from picsift.indexer.ray_executor import RayExecutor, RayOptions
 from picsift.indexer.service import Executor
@@ -79,7 +80,9 @@ def main() -> None:
         for p in _photos(args.images):
             (photos / p.name).symlink_to(p)
         base = Settings(home=work / "warm", batch_size=args.batch_size)
-        ModelFacets(ModelProvider(base, preset), base).warm(["tags"])  # label vectors, once
+        FacetRunner(FacetTools(base, ModelProvider(base, preset))).warm(
+            ["tags"]
+        )  # label vectors, once
         runs = []
         for name, options in (
             ("local", None),

@@ -140,21 +140,22 @@ class Settings(BaseSettings):
         description="Drop hits scoring below cutoff x the query's best in every channel "
         "(0 keeps all).",
     )
-    describe_facets: CommaList = Field(
-        default=["caption", "colours", "composition", "tags"],
-        description="What a description holds by default; facets: caption, colours, "
-        "composition, tags, text (OCR), objects (Florence-2 only).",
+    describe_facets: CommaList | None = Field(
+        default=None,
+        description="What a description holds by default: 'caption' and facet names "
+        "(picsift facets --help lists them); unset = the caption and each facet's default.",
     )
     describe_template: str = Field(
         default="paragraph",
         description="How a description reads by default: a template in data/templates or "
         "HOME/templates (paragraph, alt, tags, seo, markdown, json).",
     )
-    index_facets: CommaList = Field(
-        default=["colours", "composition", "tags"],
+    index_facets: CommaList | None = Field(
+        default=None,
         description="Facets computed for every image at indexing time and made searchable; "
-        "add 'text' to read text in images (OCR, about 0.5 s per image on 2 cores) and "
-        "'objects' for object boxes (Florence-2; about as slow as captioning).",
+        "unset = each facet's default (the cheap ones and tags). Add 'text' to read text in "
+        "images (OCR, about 0.5 s per image on 2 cores) and 'objects' for object boxes "
+        "(Florence-2; about as slow as captioning).",
     )
     tag_vocabularies: CommaList = Field(
         default=[],

@@ -6,9 +6,11 @@ They mirror the dataclasses of the services (``SearchPage``, ``Hit``, ``Descript
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel, Field
 
-from picsift.describe.model import Description as RichDescription
+from picsift.describe.facets import Description as RichDescription
 
 
 class ErrorDetail(BaseModel):
@@ -27,7 +29,10 @@ class Health(BaseModel):
     models_loaded: bool
 
 
-FacetsOut = RichDescription  # the whole typed description, published in the OpenAPI schema
+if TYPE_CHECKING:
+    from picsift.describe.model import DescriptionBase as FacetsOut
+else:
+    FacetsOut = RichDescription  # the whole typed description, published in the OpenAPI schema
 
 
 class DescriptionOut(BaseModel):

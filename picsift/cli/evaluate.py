@@ -103,6 +103,11 @@ def retrieval(
             cells = [f"{r.by_kind[k]['R@1']:.3f} / {r.by_kind[k]['R@10']:.3f}" for k in kinds]
             table.add_row(r.name, *cells)
         out.print(table)
+    failed = {text: reason for r in results for text, reason in r.failed}
+    if failed:
+        err.print(f"{len(failed)} queries were refused and count as misses, e.g.:")
+        for text, reason in list(failed.items())[:5]:
+            err.print(f"  {text!r}: {reason}", highlight=False, soft_wrap=True)
 
 
 @eval_app.command("clusters")

@@ -278,7 +278,8 @@ def facets(
     names: Annotated[
         str | None,
         typer.Option(
-            "--names", help="Facets to recompute, e.g. colours,composition,text,tags,objects."
+            "--names",
+            help="Facets to recompute, comma-separated (picsift describe --help lists them).",
         ),
     ] = None,
     home: HomeOpt = None,
@@ -287,17 +288,19 @@ def facets(
 ) -> None:
     """Recompute stored facets (default: PICSIFT_INDEX_FACETS) and keep the others as stored.
 
-    Colours and composition need only the files; tags need CLIP's text tower and the stored
-    vectors (run this after adding a vocabulary); objects need the detector.
+    Facets of the image read the files; tags need CLIP's text tower and the stored vectors
+    (run this after adding a vocabulary); objects need the detector.
     """
+    from picsift.describe.facets import FACETS
+    from picsift.indexer.facets import index_facet_names
     from picsift.indexer.refacet import recompute_facets
 
     with user_errors():
         settings = settings_for(home)
-        chosen = split_list(names) or list(settings.index_facets)
+        chosen = split_list(names) or index_facet_names(settings)
         provider = None
         with Store.open(settings) as store:
-            if {"tags", "objects"} & set(chosen):
+            if FACETS.needing("clip", chosen) or FACETS.needing("detector", chosen):
                 preset = preset_for(settings, models, store)
                 warn_meaningless(preset)
                 provider = ModelProvider(settings, preset)

@@ -1,4 +1,5 @@
-"""Typed, JSON-schema'd description of one image: caption plus cheap, model-free facets.
+"""The typed pieces of a description: the base every description has, and the field types
+of the shipped facets (the registry composes the full model from the facets).
 
 Facets that could not be computed are ``None`` and named in ``facets_missing`` with a reason,
 so templates and API clients can tell "not computed" from "empty".
@@ -81,21 +82,11 @@ class DetectedObject(BaseModel):
     position: str = Field(description="Centre of the box in a 3x3 grid, e.g. 'left', 'centre'.")
 
 
-class Description(BaseModel):
-    """Everything known about one image; each facet may be missing."""
+class DescriptionBase(BaseModel):
+    """What every description has. The facets' fields are added to it by the registry
+    (:data:`picsift.describe.facets.Description`), so a new facet never edits this file."""
 
     caption: str | None = None
-    colours: ColourFacet | None = None
-    composition: CompositionFacet | None = None
-    tags: list[str] = Field(
-        default_factory=list, description="Zero-shot labels, best first (see tag_scores)."
-    )
-    tag_scores: list[Tag] = Field(default_factory=list)
-    text: str | None = Field(default=None, description="Text read in the image (OCR).")
-    objects: list[DetectedObject] = Field(default_factory=list)
-    object_counts: dict[str, int] = Field(
-        default_factory=dict, description="Label -> how many boxes, most frequent first."
-    )
     facets_missing: dict[str, str] = Field(
         default_factory=dict, description="Facet name -> why it is missing."
     )

@@ -1,8 +1,7 @@
-"""The objects facet: detector boxes turned into counts and positions people can read.
+"""Detected objects in words people can read: "three chairs", "a lamp on the left".
 
-"three chairs", "a lamp on the left": the detector gives boxes; this module gives the words,
-and the box of the largest object becomes the composition's subject (better than saliency
-whenever a detector ran).
+The objects facet itself (boxes, counts, the subject) is :mod:`picsift.describe.facets.objects`;
+the templates use these phrases.
 """
 
 from __future__ import annotations
@@ -10,9 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from picsift.describe.facets.composition import position_label
-from picsift.describe.model import Description, DetectedObject
-from picsift.models.base import Detection
+from picsift.describe.model import DetectedObject
 
 MAX_PHRASES = 6
 _NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
@@ -64,24 +61,3 @@ def object_phrases(objects: Sequence[DetectedObject], limit: int = MAX_PHRASES) 
             phrase += " " + _where(lone.position)
         out.append(phrase)
     return out
-
-
-def with_objects(description: Description, detections: Sequence[Detection]) -> Description:
-    """``description`` plus its objects, counts, and the largest box as the subject."""
-    objects = [
-        DetectedObject(label=d.label, box=d.box, position=position_label(d.box)) for d in detections
-    ]
-    update: dict[str, object] = {
-        "objects": objects,
-        "object_counts": dict(Counter(o.label for o in objects).most_common()),
-    }
-    if objects and description.composition is not None:
-        largest = max(objects, key=lambda o: (o.box[2] - o.box[0]) * (o.box[3] - o.box[1]))
-        update["composition"] = description.composition.model_copy(
-            update={
-                "subject_box": largest.box,
-                "subject_position": largest.position,
-                "subject_source": "objects",
-            }
-        )
-    return description.model_copy(update=update)

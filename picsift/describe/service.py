@@ -13,15 +13,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from PIL import Image
-
 from picsift.config import Settings
-from picsift.describe.facets import FACETS, compute_facets
-from picsift.describe.model import Description
-from picsift.describe.model_facets import ModelFacets
-from picsift.describe.ocr import OcrReader
+from picsift.describe.facets import FACETS, Description
+from picsift.describe.facets.runner import FacetRunner
+from picsift.describe.facets.tools import FacetTools
+from picsift.describe.model import DescriptionBase
 from picsift.describe.templates import TemplateError, TemplateRenderer
-from picsift.errors import PicsiftError
 from picsift.imaging import DecodedImage
 from picsift.imaging.ahead import FileStat, Loaded, load_ahead
 from picsift.imaging.sandbox import DecodeSandbox, ImageDecoder
@@ -52,8 +49,16 @@ class DescribeResult:
         return asdict(self)
 
 
-# Facets that need a model, computed here rather than by the model-free facet registry.
-MODEL_FACETS = ("caption", "text", "tags", "objects")
+# Not a facet: the captioner's paragraph, which a description may leave out.
+CAPTION = "caption"
+
+
+def describe_facet_names(settings: Settings) -> list[str]:
+    """What a description holds by default: the setting's, or the caption and each facet's
+    default."""
+    if settings.describe_facets is not None:
+        return list(settings.describe_facets)
+    return [CAPTION, *FACETS.defaults("describe")]
 
 
 class DescribeService:
@@ -69,23 +74,18 @@ class DescribeService:
         self._decoder = decoder or DecodeSandbox(settings)
         self._settings = settings
         self._templates = templates or TemplateRenderer(settings.home / "templates")
-        self._ocr = OcrReader()
-        self._model_facets = ModelFacets(models, settings)
+        self._facets = FacetRunner(FacetTools(settings, models))
 
     def warm(self) -> None:
         """Prepare the default facets' label banks now, so the first upload is not slow."""
-        self._model_facets.warm(self._settings.describe_facets)
+        self._facets.warm(describe_facet_names(self._settings))
 
     def check(self, template: str, facets: Sequence[str]) -> None:
         """Refuse unknown templates and facets before any image is decoded."""
         if self._templates.path_of(template) is None:
             names = ", ".join(self._templates.names())
             raise TemplateError(template, f"no such template; available: {names}")
-        unknown = set(facets) - {*MODEL_FACETS, *FACETS}
-        if unknown:
-            known = ", ".join([*MODEL_FACETS, *sorted(FACETS)])
-            raise PicsiftError(f"unknown facets {sorted(unknown)}; known: {known}")
-        self._model_facets.check(facets)
+        self._facets.check(facets, extra=(CAPTION,))
 
     def describe_files(
         self,
@@ -94,7 +94,7 @@ class DescribeService:
         template: str | None = None,
     ) -> Iterator[DescribeResult]:
         """One result per path, in order; a bad file gives one with ``error``."""
-        facets = list(facets or self._settings.describe_facets)
+        facets = list(facets or describe_facet_names(self._settings))
         template = template or self._settings.describe_template
         self.check(template, facets)
         files = [FileStat.of(p) for p in paths]
@@ -133,13 +133,14 @@ class DescribeService:
         """Describe images already decoded (uploads never touch the disk), in one batch."""
         if not batch:
             return []
-        facets = list(facets or self._settings.describe_facets)
+        facets = list(facets or describe_facet_names(self._settings))
         template = template or self._settings.describe_template
         self.check(template, facets)
-        captioner = self._models.captioner() if "caption" in facets else None
-        captions = captioner.caption([d.image for _, d in batch]) if captioner else None
-        rich = [self._facets_of(d.image, facets) for _, d in batch]
-        rich = self._model_facets.apply(rich, [d.image for _, d in batch], facets)
+        captioner = self._models.captioner() if CAPTION in facets else None
+        images = [d.image for _, d in batch]
+        captions = captioner.caption(images) if captioner else None
+        rich = [self._facets.per_image(image, facets) for image in images]
+        rich = self._facets.batched(rich, images, facets)
         return [
             self._assemble(
                 source,
@@ -194,18 +195,11 @@ class DescribeService:
             facets=rich.model_dump(mode="json"),
         )
 
-    def _facets_of(self, image: Image.Image, facets: Sequence[str]) -> Description:
-        """The facets that need no captioner or CLIP: the registry's, and OCR."""
-        rich = compute_facets(image, [f for f in facets if f not in MODEL_FACETS])
-        if "text" in facets:
-            rich = rich.model_copy(update={"text": self._ocr.read(image)})
-        return rich
-
     def _assemble(
         self,
         source: str,
         decoded: DecodedImage,
-        rich: Description,
+        rich: DescriptionBase,
         captioner: str | None,
         template: str,
     ) -> DescribeResult:

@@ -1,4 +1,4 @@
-"""Render a :class:`~picsift.describe.model.Description` through named Jinja2 templates.
+"""Render a description (:data:`~picsift.describe.facets.Description`) through named templates.
 
 Templates live in ``data/templates/NAME.j2``; a user folder may add templates or override
 shipped ones by name. Rendering is sandboxed, autoescape is off (the output is text; ``|e``
@@ -19,7 +19,7 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from picsift.describe.model import Description
+from picsift.describe.model import DescriptionBase
 from picsift.describe.objects import count_phrase, object_phrases
 from picsift.errors import PicsiftError
 from picsift.resources import data_dir
@@ -168,7 +168,7 @@ class TemplateRenderer:
                 return candidate
         return None
 
-    def render(self, name: str, description: Description) -> str:
+    def render(self, name: str, description: DescriptionBase) -> str:
         """Render ``description`` with template ``name``; errors become :class:`TemplateError`."""
         if not name or "/" in name or "\\" in name or name.startswith("."):
             raise TemplateError(name, "invalid template name")
@@ -204,9 +204,11 @@ class TemplateRenderer:
         return post(text) if post else text.strip() + "\n"
 
 
-def _context(description: Description) -> dict[str, Any]:
+def _context(description: DescriptionBase) -> dict[str, Any]:
     """Facets as attributes (``colours.palette``); ``description`` is the plain JSON dict."""
-    ctx: dict[str, Any] = {name: getattr(description, name) for name in Description.model_fields}
+    ctx: dict[str, Any] = {
+        name: getattr(description, name) for name in type(description).model_fields
+    }
     ctx["description"] = description.model_dump(mode="json")
     return ctx
 
@@ -221,6 +223,6 @@ def _template_line(tb: TracebackType | None, filename: str | None) -> int | None
     return line
 
 
-def render(name: str, description: Description, user_dir: str | Path | None = None) -> str:
+def render(name: str, description: DescriptionBase, user_dir: str | Path | None = None) -> str:
     """One-off convenience around :class:`TemplateRenderer`."""
     return TemplateRenderer(user_dir).render(name, description)

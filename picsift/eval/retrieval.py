@@ -17,7 +17,7 @@ from typing import Any
 from picsift.errors import PicsiftError
 from picsift.eval.files import resolve_files
 from picsift.eval.metrics import first_relevant_rank, mean_reciprocal_rank, recall_at
-from picsift.search import SearchOptions, SearchService
+from picsift.search import QueryError, SearchOptions, SearchService
 from picsift.store import Store
 
 KS = (1, 2, 3, 5, 10, 20, 50)
@@ -39,6 +39,8 @@ class Scores:
     recall: dict[int, float]
     mrr: float
     by_kind: dict[str, dict[str, float]] = field(default_factory=dict)
+    # queries the search refused, counted as misses: (query text, reason)
+    failed: list[tuple[str, str]] = field(default_factory=list)
 
 
 def load_queries(path: Path) -> list[EvalQuery]:
@@ -74,9 +76,15 @@ def _score(
     base: SearchOptions,
 ) -> Scores:
     ranks: list[int | None] = []
+    failed: list[tuple[str, str]] = []
     for q, rel in zip(queries, relevant, strict=True):
         opts = SearchOptions(**{**base.__dict__, "weights": weights, "limit": DEPTH})
-        page = service.search(q.text, opts)
+        try:
+            page = service.search(q.text, opts)
+        except QueryError as exc:  # one bad query is a miss with its reason, not the end
+            failed.append((q.text, str(exc)))
+            ranks.append(None)
+            continue
         ranks.append(first_relevant_rank([h.id for h in page.hits], rel))
     by_kind: dict[str, dict[str, float]] = {}
     for kind in sorted({q.kind for q in queries}):
@@ -92,6 +100,7 @@ def _score(
         {k: recall_at(ranks, k) for k in KS},
         mean_reciprocal_rank(ranks),
         by_kind,
+        failed,
     )
 
 

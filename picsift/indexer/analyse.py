@@ -12,9 +12,10 @@ import numpy as np
 from PIL import Image
 
 from picsift.config import Settings
-from picsift.describe.model import Description
-from picsift.describe.model_facets import ModelFacets
-from picsift.indexer.facets import FacetResult
+from picsift.describe.facets import FACETS, Description
+from picsift.describe.facets.runner import FacetRunner
+from picsift.describe.facets.tools import FacetTools
+from picsift.indexer.facets import FacetResult, index_facet_names
 from picsift.indexer.pipeline import Loaded, facets_of
 from picsift.indexer.timing import Stopwatch
 from picsift.models.provider import ModelSource
@@ -25,7 +26,7 @@ class Analyser:
     def __init__(self, models: ModelSource, settings: Settings) -> None:
         self._models = models
         self._settings = settings
-        self.facets = ModelFacets(models, settings)
+        self.facets = FacetRunner(FacetTools(settings, models))
 
     def analyse(self, batch: Sequence[Loaded], clock: Stopwatch | None = None) -> list[Analysis]:
         """Embed, caption and add the model facets to decoded files (errors are not passed
@@ -75,11 +76,10 @@ class Analyser:
     def _model_facets(
         self, batch: Sequence[Loaded], images: list[Image.Image], vectors: np.ndarray
     ) -> list[FacetResult | None]:
-        """The decoders' facets plus tags and objects, which need the models."""
-        names = [n for n in self._settings.index_facets if n in ("tags", "objects")]
+        """The decoders' facets plus those that need the models (tags, objects)."""
+        names = FACETS.batched(index_facet_names(self._settings))
         found = [facets_of(item) for item in batch]
         if not names:
             return found
         base = [f.description if f else Description() for f in found]
-        done = self.facets.apply(base, images, names, vectors)
-        return [FacetResult(d, f.ocr_text if f else None) for d, f in zip(done, found, strict=True)]
+        return [FacetResult(d) for d in self.facets.batched(base, images, names, vectors)]

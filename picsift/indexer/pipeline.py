@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from picsift.config import Settings
-from picsift.describe.ocr import OcrReader
+from picsift.describe.facets.runner import FacetRunner
 from picsift.imaging.ahead import FileStat
 from picsift.imaging.ahead import Loaded as Read
 from picsift.imaging.ahead import load_ahead as read_ahead
 from picsift.imaging.decode import DecodedImage
 from picsift.imaging.sandbox import ImageDecoder
 from picsift.indexer.captions import sidecar_caption
-from picsift.indexer.facets import FacetResult, index_facets
+from picsift.indexer.facets import FacetResult, index_facet_names, index_facets
 
 
 @dataclass(frozen=True)
@@ -40,14 +40,15 @@ def load_ahead(
     settings: Settings,
     lookahead: int,
     decoder: ImageDecoder,
-    ocr: OcrReader | None = None,
+    facets: FacetRunner,
 ) -> Generator[Loaded, None, None]:
-    """Yield each file read, decoded and given its index facets, in order."""
-    names = settings.index_facets
+    """Yield each file read, decoded and given the index facets that run beside decoding
+    (computed by ``facets``, the owner's runner), in order."""
+    names = index_facet_names(settings)
 
     def then(file: FileStat, decoded: DecodedImage) -> IndexExtra:
-        facets = index_facets(decoded.image, names, ocr)
-        return IndexExtra(sidecar_caption(Path(file.path)), facets)
+        found = index_facets(decoded.image, names, facets)
+        return IndexExtra(sidecar_caption(Path(file.path)), found)
 
     return read_ahead(
         files,

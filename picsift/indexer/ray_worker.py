@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 
 from picsift.config import Settings
-from picsift.describe.ocr import OcrReader
 from picsift.errors import PicsiftError
 from picsift.imaging.ahead import FileStat
 from picsift.imaging.sandbox import DecodeSandbox
@@ -125,7 +124,6 @@ class AnalyseFiles:
     def __init__(self, settings: Settings, preset: Preset, known: KnownHashes) -> None:
         self._settings = settings
         self._analyser = Analyser(ModelProvider(settings, preset), settings)
-        self._ocr = OcrReader() if "text" in settings.index_facets else None
         self._known = known
         # the actor's own decode workers, warm for every batch it is given
         self._decoder = DecodeSandbox(settings)
@@ -137,7 +135,9 @@ class AnalyseFiles:
         ]
         out = _Columns()
         todo: list[Loaded] = []
-        for item in load_ahead(files, self._settings, max(len(files), 1), self._decoder, self._ocr):
+        for item in load_ahead(
+            files, self._settings, max(len(files), 1), self._decoder, self._analyser.facets
+        ):
             if item.error is not None or item.decoded is None or item.sha256 is None:
                 out.add(item, FAILED, item.error or "unknown error")
             elif item.sha256 in self._known:

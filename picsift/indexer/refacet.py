@@ -12,10 +12,9 @@ from contextlib import ExitStack, closing
 import numpy as np
 
 from picsift.config import Settings
-from picsift.describe.facets import FACETS
-from picsift.describe.model import Description
-from picsift.describe.model_facets import ModelFacets
-from picsift.describe.ocr import OcrReader
+from picsift.describe.facets import FACETS, Description
+from picsift.describe.facets.runner import FacetRunner
+from picsift.describe.facets.tools import FacetTools
 from picsift.errors import PicsiftError
 from picsift.imaging.ahead import FileStat
 from picsift.imaging.sandbox import DecodeSandbox, ImageDecoder
@@ -23,8 +22,6 @@ from picsift.indexer.facets import FacetResult, merge_facets, stored_description
 from picsift.indexer.pipeline import Loaded, facets_of, load_ahead
 from picsift.models.provider import ModelSource
 from picsift.store import IMAGE_SPACE, ImageRow, Store
-
-RECOMPUTABLE = (*FACETS, "text", "tags", "objects")
 
 
 def recompute_facets(
@@ -36,35 +33,34 @@ def recompute_facets(
 ) -> tuple[int, list[str]]:
     """Recompute the named facets of every indexed image and keep the others as stored.
 
-    Colours and composition need only the files; text needs OCR; tags need the CLIP model's
-    text tower and the stored image vectors (no file is read for tags alone); objects need
-    the files and the detector. Returns (images updated, files that could not be read).
+    Facets that need the image read the files (colours, composition, text, objects); a
+    facet that needs only CLIP vectors (tags) uses the stored ones, so no file is read for it
+    alone. Returns (images updated, files that could not be read).
     """
-    unknown = set(names) - set(RECOMPUTABLE)
-    if unknown:
-        raise PicsiftError(f"unknown facets {sorted(unknown)}; known: {sorted(RECOMPUTABLE)}")
-    needs_models = {"tags", "objects"} & set(names)
+    FACETS.check_names(names)
+    needs_models = FACETS.needing("clip", names) + FACETS.needing("detector", names)
     if needs_models and models is None:
         raise PicsiftError(f"recomputing {sorted(needs_models)} needs the models")
     rows = store.catalog.analysed_rows()
-    extra = ModelFacets(models, settings) if models is not None and needs_models else None
-    vectors = _stored_vectors(store, [r.id for r in rows]) if "tags" in names else {}
-    file_facets = [n for n in names if n != "tags"]
+    runner = FacetRunner(FacetTools(settings, models))
+    runner.check(names)
+    uses_vectors = bool(FACETS.needing("clip", names))
+    vectors = _stored_vectors(store, [r.id for r in rows]) if uses_vectors else {}
+    file_facets = FACETS.needing("image", names)
     done, failed = 0, list[str]()
     with store.writer_lock(), ExitStack() as stack:
-        if not file_facets:  # tags alone: from stored vectors, no file read
+        if not file_facets:  # from stored vectors alone: no file read
             for start in range(0, len(rows), 256):
                 chunk = [r for r in rows[start : start + 256] if r.id in vectors]
-                done += _commit(store, [(r, None) for r in chunk], names, extra, vectors)
+                done += _commit(store, [(r, None) for r in chunk], names, runner, vectors)
             return done, failed
-        ocr = OcrReader() if "text" in names else None
         wanted = settings.model_copy(update={"index_facets": file_facets})
         files = [FileStat(r.path, r.size, r.mtime_ns) for r in rows]
         by_path = {r.path: r for r in rows}
         batch: list[tuple[ImageRow, Loaded | None]] = []
         decoder = decoder or stack.enter_context(DecodeSandbox(settings))
         loaded = stack.enter_context(
-            closing(load_ahead(files, wanted, 2 * settings.batch_size, decoder, ocr))
+            closing(load_ahead(files, wanted, 2 * settings.batch_size, decoder, runner))
         )
         for item in loaded:
             if facets_of(item) is None or item.decoded is None:
@@ -72,10 +68,10 @@ def recompute_facets(
                 continue
             batch.append((by_path[item.file.path], item))
             if len(batch) >= settings.batch_size:
-                done += _commit(store, batch, names, extra, vectors)
+                done += _commit(store, batch, names, runner, vectors)
                 batch = []
         if batch:
-            done += _commit(store, batch, names, extra, vectors)
+            done += _commit(store, batch, names, runner, vectors)
     return done, failed
 
 
@@ -89,21 +85,23 @@ def _commit(
     store: Store,
     pairs: Sequence[tuple[ImageRow, Loaded | None]],
     names: Sequence[str],
-    extra: ModelFacets | None,
+    runner: FacetRunner,
     vectors: dict[int, np.ndarray],
 ) -> int:
     rows = [row for row, _ in pairs]
     items = [item for _, item in pairs]
     found = [facets_of(item) if item is not None else None for item in items]
     fresh = [f.description if f is not None else Description() for f in found]
-    if extra is not None:
+    batched = FACETS.batched(names)
+    if batched:
         images = [item.decoded.image for item in items if item is not None and item.decoded]
-        vecs = np.stack([vectors[r.id] for r in rows]) if "tags" in names else None
-        fresh = extra.apply(fresh, images, names, vecs)
+        uses_vectors = bool(FACETS.needing("clip", names))
+        vecs = np.stack([vectors[r.id] for r in rows]) if uses_vectors else None
+        fresh = runner.batched(fresh, images, batched, vecs)
     updates = []
     for row, new in zip(rows, fresh, strict=True):
         merged = merge_facets(stored_description(store.catalog.facets_of(row.id)), new, names)
-        result = FacetResult(merged, merged.text)
+        result = FacetResult(merged)
         updates.append((row.id, result.json, result.tags, result.ocr_text))
     store.catalog.set_facets(updates)
     return len(updates)

@@ -19,11 +19,12 @@ from pathlib import Path
 from typing import Protocol
 
 from picsift.config import Settings
-from picsift.describe.ocr import OcrReader
+from picsift.describe.facets import FACETS
 from picsift.errors import PicsiftError
 from picsift.imaging.sandbox import DecodeSandbox, ImageDecoder
 from picsift.indexer.analyse import Analyser
 from picsift.indexer.captions import load_captions_file
+from picsift.indexer.facets import index_facet_names
 from picsift.indexer.outcomes import IndexReport, NoProgress, Outcomes, Plan, Progress, make_plan
 from picsift.indexer.pipeline import Loaded, load_ahead, user_caption_of
 from picsift.indexer.text_vectors import sync_text_vectors
@@ -79,18 +80,20 @@ class Indexer:
         started = time.perf_counter()
         report = IndexReport()
         self._check_model()
-        self._facets.check(self._settings.index_facets)  # a bad vocabulary stops us here
+        facet_names = index_facet_names(self._settings)
+        self._facets.check(facet_names)  # a bad vocabulary stops us here
         given = self._read_captions(roots, captions_file)
         clock = report.stages
         with self._store.writer_lock():
             catalog = self._store.catalog
             with clock.stage("scan"):
                 plan = make_plan(catalog, roots, report)
-            if plan.todo and "tags" in self._settings.index_facets:
-                # one-off per model and vocabulary set (minutes on a CPU), then cached on disk
-                progress.stage("preparing tag vocabularies")
-                with clock.stage("tag vocabularies"):
-                    self._facets.warm(["tags"])
+            if plan.todo and FACETS.batched(facet_names):
+                # e.g. tag vocabularies: one-off per model and vocabulary set (minutes on a
+                # CPU), then cached on disk
+                progress.stage("preparing facets")
+                with clock.stage("prepare facets"):
+                    self._facets.warm(facet_names)
                 progress.stage("indexing")
             progress.start(len(plan.todo))
             outcomes = Outcomes(catalog, plan, report, progress)
@@ -135,11 +138,10 @@ class Indexer:
     def _process(self, plan: Plan, outcomes: Outcomes, clock: Stopwatch) -> None:
         """Decode in worker threads ahead of the models; analyse what no shortcut settles."""
         lookahead = max(2 * self._settings.batch_size, 8)
-        ocr = OcrReader() if "text" in self._settings.index_facets else None
         with ExitStack() as stack:
             decoder = self._decoder or stack.enter_context(DecodeSandbox(self._settings))
             loaded = stack.enter_context(
-                closing(load_ahead(plan.todo, self._settings, lookahead, decoder, ocr))
+                closing(load_ahead(plan.todo, self._settings, lookahead, decoder, self._facets))
             )
             self._consume(loaded, outcomes, clock)
 

@@ -106,7 +106,10 @@ def words(
     k: int,
     sources: tuple[str, ...] = SOURCES,
     coverage_power: float = 2.0,
+    phrases: tuple[str, ...] = (),
 ) -> ChannelHits:
+    """BM25 over the rarer content words (and each quoted phrase, exactly), each hit's
+    contribution scaled by how much of the query it covers."""
     index = store.words
     total = max(1, index.analysed_count())
     frequencies = {w: index.document_frequency(w) for w in set(content_words(positive))}
@@ -116,7 +119,7 @@ def words(
     rare = [w for w, df in frequencies.items() if df <= total / 2]
     if not rare and frequencies:
         rare = [min(frequencies, key=lambda w: (frequencies[w], w))]
-    found = index.search_words(rare, content_words(negative), sources, filters, k)
+    found = index.search_words(rare, content_words(negative), sources, filters, k, phrases)
     if not found:
         return ChannelHits("words", [], [])
     ids = [i for i, _ in found]

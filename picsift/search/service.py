@@ -91,10 +91,10 @@ class SearchService:
     ) -> SearchPage:
         """Text query (arithmetic allowed) plus optional example images (weight 1 each)."""
         options = options or SearchOptions()
-        terms = list(parse_query(query).terms) if query else []
-        if not terms and not examples:
+        parsed = parse_query(query) if query else Query(())
+        if not parsed.terms and not examples:
             raise QueryError("give a query or an example image")
-        return self._run(Query(tuple(terms)), list(examples), options)
+        return self._run(parsed, list(examples), options)
 
     def similar(self, image_id: int, options: SearchOptions | None = None) -> SearchPage:
         """More like an indexed image; the image itself is left out."""
@@ -147,6 +147,7 @@ class SearchService:
                     depth,
                     options.sources,
                     self._settings.words_coverage_power,
+                    query.phrases,
                 )
             )
         cutoff = self._settings.search_cutoff if options.cutoff is None else options.cutoff

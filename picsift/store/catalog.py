@@ -295,14 +295,16 @@ class Catalog:
         sources: Sequence[str],
         filters: Filters,
         k: int,
+        phrases: Sequence[str] = (),
     ) -> list[tuple[int, float]]:
         """BM25 over caption, user caption, tags and path words (higher score = better): any
-        of ``words`` in the ``sources``' columns, none of ``negatives``, within ``filters``.
+        of ``words`` and each of ``phrases`` (exact) in the ``sources``' columns, none of
+        ``negatives``, within ``filters``.
 
         Without active filters the join on ``images`` is skipped (a third of the cost on a
         large library) and rows that are not analysed images are dropped afterwards.
         """
-        match = fts.any_word(words, negatives, sources)
+        match = fts.any_word(words, negatives, sources, phrases)
         if match is None:
             return []
         if not filters.active:

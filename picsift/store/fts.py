@@ -20,13 +20,23 @@ def columns(sources: Sequence[str]) -> str:
     return "{" + " ".join(c for s in sources for c in _SOURCE_COLUMNS[s]) + "}"
 
 
-def any_word(words: Sequence[str], negatives: Sequence[str], sources: Sequence[str]) -> str | None:
-    """Any of ``words`` (BM25 rewards documents with more) in the sources' columns, none of
-    ``negatives`` anywhere; None when there is no word to look for."""
+def any_word(
+    words: Sequence[str],
+    negatives: Sequence[str],
+    sources: Sequence[str],
+    phrases: Sequence[str] = (),
+) -> str | None:
+    """Any of ``words`` (BM25 rewards documents with more) in the sources' columns, every
+    one of ``phrases`` as an exact phrase there, none of ``negatives`` anywhere; None when
+    there is nothing to look for."""
     positive = sorted(set(words))
-    if not positive:
+    exact = [p for p in dict.fromkeys(" ".join(p.split()) for p in phrases) if p]
+    if not positive and not exact:
         return None
-    expr = columns(sources) + " : (" + " OR ".join(quoted(w) for w in positive) + ")"
+    inner = " OR ".join(quoted(w) for w in [*positive, *exact])
+    if exact:
+        inner = " AND ".join(quoted(p) for p in exact) + f" AND ({inner})"
+    expr = columns(sources) + " : (" + inner + ")"
     negative = sorted(set(negatives) - set(positive))
     if negative:
         expr += " NOT (" + " OR ".join(quoted(w) for w in negative) + ")"

@@ -25,9 +25,11 @@ class WordIndex(Protocol):
         sources: Sequence[str],
         filters: Filters,
         k: int,
+        phrases: Sequence[str] = (),
     ) -> list[tuple[int, float]]:
-        """The best ``k`` (id, score) holding any of ``words`` in the ``sources``' texts and
-        none of ``negatives``, among the images ``filters`` lets through."""
+        """The best ``k`` (id, score) holding any of ``words`` and each of ``phrases`` (exact)
+        in the ``sources``' texts and none of ``negatives``, among the images ``filters``
+        lets through."""
         ...
 
     def document_frequency(self, word: str) -> int: ...

@@ -23,24 +23,6 @@ class ImageView:
     facets: dict[str, Any]
     categories: list[tuple[int, str]] = field(default_factory=list)
 
-    @property
-    def palette(self) -> list[dict[str, Any]]:
-        colours = self.facets.get("colours") or {}
-        return list(colours.get("palette") or [])
-
-    @property
-    def tags(self) -> list[str]:
-        return [str(t) for t in self.facets.get("tags") or []]
-
-    @property
-    def text(self) -> str | None:
-        text = self.facets.get("text")
-        return str(text) if text else None
-
-    @property
-    def composition(self) -> dict[str, Any]:
-        return dict(self.facets.get("composition") or {})
-
 
 def categories_of(state: AppState, image_id: int) -> list[tuple[int, str]]:
     """The image's leaf categories and their parents, or Unsorted when clustered into none."""

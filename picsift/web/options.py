@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from picsift.api.state import AppState
 from picsift.describe.facets import FACETS
-from picsift.describe.service import MODEL_FACETS
+from picsift.describe.service import CAPTION, describe_facet_names
 from picsift.describe.templates import TemplateRenderer
 from picsift.store.categories import UNSORTED
 
@@ -74,7 +74,7 @@ def search_options(state: AppState, facts: FileFacts) -> SearchOptions:
 def describe_options(state: AppState) -> DescribeOptions:
     settings = state.settings
     templates = TemplateRenderer(settings.home / "templates").names()
-    facets = [*MODEL_FACETS, *sorted(f for f in FACETS if f not in MODEL_FACETS)]
+    facets = [CAPTION, *FACETS]
     return DescribeOptions(
-        templates, facets, settings.describe_template, list(settings.describe_facets)
+        templates, facets, settings.describe_template, describe_facet_names(settings)
     )

@@ -88,4 +88,4 @@ def test_compute_facets_runs_registry_and_records_failures() -> None:
     assert desc.facets_missing == {}
     partial = compute_facets(_red_square_on_white(), ["colours", "nope"])
     assert partial.composition is None
-    assert set(partial.facets_missing) == {"composition", "nope"}
+    assert set(partial.facets_missing) == {*FACETS.image_only(), "nope"} - {"colours"}

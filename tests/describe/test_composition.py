@@ -3,8 +3,8 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
+from picsift.describe.facets import Description
 from picsift.describe.facets.composition import composition_facet, position_label
-from picsift.describe.model import Description
 
 
 def test_horizontal_stripe_is_landscape_with_label() -> None:

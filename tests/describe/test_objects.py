@@ -8,8 +8,9 @@ from PIL import Image
 
 from picsift.config import Settings
 from picsift.describe.facets import compute_facets
+from picsift.describe.facets.objects import with_objects
 from picsift.describe.model import DetectedObject
-from picsift.describe.objects import count_phrase, object_phrases, plural, with_objects
+from picsift.describe.objects import count_phrase, object_phrases, plural
 from picsift.describe.service import DescribeService
 from picsift.models.base import Detection, ObjectDetector
 from picsift.models.presets import PresetCatalog

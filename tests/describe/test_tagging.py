@@ -9,8 +9,9 @@ import pytest
 from PIL import Image
 
 from picsift.config import Settings
+from picsift.describe.facets.runner import FacetRunner
+from picsift.describe.facets.tools import FacetTools
 from picsift.describe.model import Tag
-from picsift.describe.model_facets import ModelFacets
 from picsift.describe.tagging import Tagger, merge_tags, select_tags
 from picsift.describe.vocabularies import Vocabulary, find_vocabularies
 from picsift.models.presets import PresetCatalog
@@ -71,11 +72,11 @@ def test_a_user_vocabulary_is_picked_up_without_code(tmp_path: Path) -> None:
     (home / "vocabularies").mkdir(parents=True)
     (home / "vocabularies" / "paint.txt").write_text("#: threshold = 0.5\nred paint\nblue paint\n")
     settings = Settings(home=home, tag_vocabularies=["paint"])
-    facets = ModelFacets(FakeModels(), settings)
+    facets = FacetRunner(FacetTools(settings, FakeModels()))
     red = Image.new("RGB", (32, 32), (220, 40, 40))
-    from picsift.describe.model import Description
+    from picsift.describe.facets import Description
 
-    (described,) = facets.apply([Description()], [red], ["tags"])
+    (described,) = facets.batched([Description()], [red], ["tags"])
     assert described.tags == ["red paint"]
     assert described.tag_scores[0].vocabulary == "paint"
     assert (home / "cache").is_dir()  # the label bank is kept for the next process

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 
-from picsift.describe.facets import compute_facets
-from picsift.describe.model import Description, Tag
-from picsift.describe.model_facets import with_tags
-from picsift.describe.objects import with_objects
+from picsift.describe.facets import Description, compute_facets
+from picsift.describe.facets.objects import with_objects
+from picsift.describe.facets.tags import with_tags
+from picsift.describe.model import Tag
 from picsift.describe.templates import ALT_MAX_CHARS, TemplateError, TemplateRenderer, trim_to
 from picsift.errors import PicsiftError
 from picsift.models.base import Detection

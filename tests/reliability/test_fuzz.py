@@ -241,13 +241,17 @@ def test_api_never_fails_and_keeps_to_its_schema(api_app: Any) -> None:
     [
         ('"' + "9" * 400 + ':red" + "blue"', "weight too large"),  # was weight=inf
         ("9" * 400 + ':"red" + "blue"', "weight too large"),
-        ('" " + red', "empty term"),  # was a blank text term
-        ('"   "', "empty term"),
+        ('"   "', "no words"),  # was a blank text term
     ],
 )
 def test_regression_query_weights_are_finite_and_terms_not_blank(query: str, reason: str) -> None:
     with pytest.raises(QueryError, match=reason):
         parse_query(query)
+
+
+def test_regression_a_blank_quoted_term_is_plain_text_not_a_blank_term() -> None:
+    query = parse_query('" " + red')  # stray quotes around nothing: plain text
+    assert all(t.value.strip() for t in query.terms)
 
 
 @pytest.mark.parametrize(

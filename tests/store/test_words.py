@@ -72,3 +72,13 @@ def test_containing_and_frequency(store: Store) -> None:
     assert store.words.ids_containing("red", [1, 2, 3], ("user",)) == set()
     assert store.words.document_frequency("red") == 2
     assert store.images.get(2**70) is None  # beyond SQLite's integers: simply not there
+
+
+def test_phrases_match_exactly(store: Store) -> None:
+    def phrase(*phrases: str, words: tuple[str, ...] = ()) -> list[int]:
+        found = store.words.search_words(list(words), [], SOURCES, Filters(), 10, phrases)
+        return sorted(i for i, _ in found)
+
+    assert phrase("red hat") == [2] and phrase("red dress") == [1]
+    assert phrase("hat red") == [] and phrase("red", words=("shoes",)) == [1, 2]
+    assert phrase('a "quoted" AND (odd) phrase') == []

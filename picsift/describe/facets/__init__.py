@@ -1,38 +1,59 @@
-"""Cheap, model-free facets of an image (colours, composition) and a registry of them."""
+"""The facets of a description, registered in the order they run.
+
+Adding a facet (see ``docs/architecture.md``): a module here with a ``FACET`` that follows
+:class:`~picsift.describe.facets.base.Facet`, one entry in the list below, and its lines in
+the templates that should show it. Nothing else lists facet names: the indexer,
+``picsift facets``, ``describe``, the API schema, the web page and the words channel all read
+this registry.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 
 from PIL import Image
 
-from picsift.describe.facets import colours, composition
-from picsift.describe.facets.registry import FACETS, FacetFn, register
-from picsift.describe.model import Description
+from picsift.describe.facets import colours, composition, objects, tags, text
+from picsift.describe.facets.base import Facet, FacetBatch, FacetUnavailable
+from picsift.describe.facets.registry import FacetRegistry, UnknownFacetError
+from picsift.describe.model import DescriptionBase
 
-__all__ = ["FACETS", "FacetFn", "colours", "composition", "compute_facets", "register"]
+# Composition before objects: the largest detected object becomes its subject.
+FACETS = FacetRegistry(
+    [
+        colours.FACET,
+        composition.FACET,
+        text.FACET,
+        tags.FACET,
+        objects.FACET,
+    ]
+)
+
+# The typed description: the base fields plus every registered facet's fields.
+Description = FACETS.description
+
+__all__ = [
+    "FACETS",
+    "Description",
+    "Facet",
+    "FacetBatch",
+    "FacetUnavailable",
+    "UnknownFacetError",
+    "compute_facets",
+]
 
 
 def compute_facets(
-    image: Image.Image,
-    names: Iterable[str] | None = None,
-    *,
-    caption: str | None = None,
-) -> Description:
-    """Run the named facets (default: all) on ``image``; a failing facet is recorded as
-    missing with its reason instead of stopping the others."""
-    values: dict[str, object] = {}
-    missing: dict[str, str] = {}
-    for name in FACETS if names is None else names:
-        fn = FACETS.get(name)
-        if fn is None:
-            missing[name] = "unknown facet"
-            continue
-        try:
-            values[name] = fn(image)
-        except Exception as exc:  # one facet must never sink the description
-            missing[name] = f"{type(exc).__name__}: {exc}"
-    for name in ("colours", "composition"):
-        if name not in values and name not in missing:
-            missing[name] = "not computed"
-    return Description(caption=caption, facets_missing=missing, **values)  # type: ignore[arg-type]
+    image: Image.Image, names: Sequence[str] | None = None, *, caption: str | None = None
+) -> DescriptionBase:
+    """The model-free facets in ``names`` (default: every one that needs only the image) of
+    one image, with no owner to share tools with (tests, benchmarks, one-off use)."""
+    from picsift.describe.facets.runner import FacetRunner
+    from picsift.describe.facets.tools import FacetTools
+
+    chosen = FACETS.image_only() if names is None else list(names)
+    described = FacetRunner(FacetTools()).per_image(image, chosen, caption=caption)
+    unknown = {n: "unknown facet" for n in chosen if n not in FACETS}
+    if not unknown:
+        return described
+    return described.model_copy(update={"facets_missing": described.facets_missing | unknown})

@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
+from picsift.describe.facets.base import ImageFacet, field_of
 from picsift.describe.facets.colour_space import colour_table, lab_to_srgb, srgb_to_lab, to_hex
-from picsift.describe.facets.registry import register
-from picsift.describe.model import Colour, ColourFacet
+from picsift.describe.model import Colour, ColourFacet, DescriptionBase
+
+MIN_COLOUR_SHARE = 0.1  # colours covering less of the image are not worth a search word
 
 SAMPLE_SIDE = 64  # the palette is computed on at most 64x64 pixels
 K = 5
@@ -87,7 +89,6 @@ def colourfulness(rgb: np.ndarray) -> float:
     return sigma + 0.3 * mu
 
 
-@register("colours")
 def colour_facet(image: Image.Image) -> ColourFacet:
     rgb = _small_rgb(image, SAMPLE_SIDE)
     pixels = rgb.reshape(-1, 3)
@@ -120,3 +121,18 @@ def colour_facet(image: Image.Image) -> ColourFacet:
         contrast=round(float(np.clip(lightness.std() / 50.0, 0.0, 1.0)), 4),
         colourfulness=round(colourfulness(rgb), 2),
     )
+
+
+def _words(description: DescriptionBase) -> list[str]:
+    colours: ColourFacet | None = field_of(description, "colours")
+    if colours is None:
+        return []
+    return [c.name for c in colours.palette if c.share >= MIN_COLOUR_SHARE]
+
+
+FACET = ImageFacet(
+    name="colours",
+    fields={"colours": (ColourFacet | None, None)},
+    of_image=lambda image: {"colours": colour_facet(image)},
+    to_words=_words,
+)

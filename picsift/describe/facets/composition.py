@@ -10,8 +10,14 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from picsift.describe.facets.registry import register
-from picsift.describe.model import BlurLabel, CompositionFacet, Framing, Orientation
+from picsift.describe.facets.base import ImageFacet, field_of
+from picsift.describe.model import (
+    BlurLabel,
+    CompositionFacet,
+    DescriptionBase,
+    Framing,
+    Orientation,
+)
 
 SALIENCY_SIDE = 64
 SHARPNESS_SIDE = 512
@@ -128,7 +134,6 @@ def sharpness_score(variance: float) -> float:
     return variance / (variance + SHARPNESS_SCALE)
 
 
-@register("composition")
 def composition_facet(image: Image.Image) -> CompositionFacet:
     width, height = image.size
     orientation, ratio, label = _aspect(width, height)
@@ -152,3 +157,16 @@ def composition_facet(image: Image.Image) -> CompositionFacet:
         blur_label=blur,
         framing=framing,
     )
+
+
+def _words(description: DescriptionBase) -> list[str]:
+    comp: CompositionFacet | None = field_of(description, "composition")
+    return [] if comp is None else [comp.orientation, comp.framing, comp.blur_label]
+
+
+FACET = ImageFacet(
+    name="composition",
+    fields={"composition": (CompositionFacet | None, None)},
+    of_image=lambda image: {"composition": composition_facet(image)},
+    to_words=_words,
+)
