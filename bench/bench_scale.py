@@ -4,7 +4,7 @@ at 5M.
 Vectors are synthetic unit vectors in 512-d clustered around 2,000 random centres (as in
 bench_search.py), generated chunk by chunk with fixed seeds; 200 held-out queries come from
 the same distribution. Every index is built and opened by the store's own code
-(``picsift.store.index_refresh`` / ``index_files``) with the kind forced through
+(``picsift.store.faiss.index_refresh`` / ``index_files``) with the kind forced through
 ``IndexOptions``. For each kind:
 
 * build time (for trained kinds: writing the stored vectors, training on the sample, adding),
@@ -45,10 +45,10 @@ from typing import Any
 import faiss
 import numpy as np
 
-from picsift.store.index_files import files_of, open_index, read_stamp
-from picsift.store.index_kinds import IndexOptions, lists_for, nprobe_for
-from picsift.store.index_refresh import refresh_from
-from picsift.store.vectors import VectorIndex
+from picsift.store.faiss.index_files import files_of, open_index, read_stamp
+from picsift.store.faiss.index_kinds import IndexOptions, lists_for, nprobe_for
+from picsift.store.faiss.index_refresh import refresh_from
+from picsift.store.faiss.vectors import VectorIndex
 
 REPO = Path(__file__).resolve().parent.parent
 DIM = 512

@@ -35,7 +35,7 @@ from typing import Any
 import faiss
 import numpy as np
 
-from picsift.store.vectors import IndexStamp, VectorIndex
+from picsift.store.faiss.vectors import IndexStamp, VectorIndex
 
 REPO = Path(__file__).resolve().parent.parent
 DIM = 512

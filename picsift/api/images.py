@@ -51,7 +51,7 @@ class Images:
         self._thumbnails = thumbnails
 
     def row(self, image_id: int) -> ImageRow:
-        row = self._store.catalog.get(image_id)
+        row = self._store.images.get(image_id)
         if row is None:
             raise ApiError(404, "not_found", f"no image with id {image_id}")
         return row

@@ -101,7 +101,7 @@ class Ingest:
                 .index(indexer, self._models, self._settings, [path], update_index=False)
                 .report
             )
-            row = store.catalog.rows_under(str(path)).get(str(path))
+            row = store.images.rows_under(str(path)).get(str(path))
         if row is None or row.status != "ok" or report.errors:
             reason = report.errors[0][1] if report.errors else "it could not be indexed"
             raise ApiError(422, "invalid_image", f"{name}: {reason}")
@@ -112,9 +112,9 @@ class Ingest:
         path.unlink(missing_ok=True)
         try:
             with Store.open(self._settings) as store:
-                row = store.catalog.rows_under(str(path)).get(str(path))
+                row = store.images.rows_under(str(path)).get(str(path))
                 if row is not None:
-                    store.catalog.delete([row.id])
+                    store.images.delete([row.id])
         except Exception:  # best effort: the next `picsift index` prunes it anyway
             pass
 

@@ -20,7 +20,7 @@ from picsift.cli.common import (
 )
 from picsift.library.service import LibraryService
 from picsift.models.provider import ModelProvider
-from picsift.store.categories import Category
+from picsift.store.records import Category
 
 
 def cluster(

@@ -130,7 +130,7 @@ def clusters(
         with Store.open(settings) as store:
             preset = preset_for(settings, models, store)
             scores = evaluate_clusters(store, load_labels(labels), root)
-            embedder = store.catalog.space_model(IMAGE_SPACE) or preset.embedder.model_id
+            embedder = store.images.space_model(IMAGE_SPACE) or preset.embedder.model_id
         if report is not None:
             from picsift.eval.reports import clusters_report
 

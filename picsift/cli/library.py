@@ -88,7 +88,7 @@ def index(
                     )
                 report, categorised = outcome.report, outcome.categorised
             except KeyboardInterrupt:
-                counts = store.catalog.counts()
+                counts = store.images.counts()
                 err.print(
                     f"interrupted: {counts['ok']} images are safely indexed; run the same "
                     "command again to continue."
@@ -142,22 +142,22 @@ def status(
     with user_errors():
         settings = settings_for(home)
         with Store.open(settings) as store:
-            counts = store.catalog.counts()
+            counts = store.images.counts()
             info: dict[str, object] = {
                 "home": str(settings.home),
                 "indexed": counts["ok"],
                 "errors": counts["error"],
                 "pending": counts["pending"],
-                "embedder": store.catalog.space_model(IMAGE_SPACE),
+                "embedder": store.images.space_model(IMAGE_SPACE),
                 # runtimes of one model share its index; this says which made the vectors
-                "embedder_runtimes": store.catalog.runtime_counts(IMAGE_SPACE),
+                "embedder_runtimes": store.images.runtime_counts(IMAGE_SPACE),
                 "store_bytes": store.size_bytes(),
             }
             for space in SPACES:
                 in_sync = store.index_in_sync(space)
                 # The catalog is the truth: a stale derived index is rebuilt here and now.
                 index = store.vector_index(space, save=True)
-                info[f"{space}_vectors"] = store.catalog.embedding_count(space)
+                info[f"{space}_vectors"] = store.images.embedding_count(space)
                 info[f"{space}_index_vectors"] = index.count
                 info[f"{space}_index_was_in_sync"] = in_sync
             info["vectors"] = info[f"{IMAGE_SPACE}_vectors"]

@@ -24,8 +24,9 @@ from picsift.errors import PicsiftError, StoreLockedError
 from picsift.models.provider import ModelSource
 from picsift.models.zeroshot import LabelBank, LabelBanks, load_vocabulary
 from picsift.resources import data_dir
-from picsift.store import CAPTION_SPACE, IMAGE_SPACE, USER_CAPTION_SPACE, Store
-from picsift.store.categories import CategoryRecord, Membership
+from picsift.store import CAPTION_SPACE, IMAGE_SPACE, USER_CAPTION_SPACE
+from picsift.store.ports import LibraryStore
+from picsift.store.records import CategoryRecord, Membership
 
 Space = Literal["images", "captions"]
 MIN_IMAGES = 10
@@ -56,7 +57,7 @@ class ClusterReport:
 
 
 class CategoryService:
-    def __init__(self, store: Store, models: ModelSource, settings: Settings) -> None:
+    def __init__(self, store: LibraryStore, models: ModelSource, settings: Settings) -> None:
         self._store = store
         self._models = models
         self._settings = settings
@@ -65,7 +66,7 @@ class CategoryService:
 
     # -- inputs -----------------------------------------------------------------------------
     def _vectors(self, space: Space) -> tuple[np.ndarray, np.ndarray]:
-        catalog = self._store.catalog
+        catalog = self._store.images
         if space == "images":
             return catalog.embeddings(IMAGE_SPACE)
         ids, vecs = catalog.embeddings(CAPTION_SPACE)
@@ -81,9 +82,9 @@ class CategoryService:
         """Text that names categories: people's captions first, then the model's caption
         and the image's tags; a meaningless model's output never names anything."""
         wanted = [int(i) for i in ids]
-        rows = self._store.catalog.rows(wanted)
+        rows = self._store.images.rows(wanted)
         trust_model = not self._models.preset.meaningless
-        tags = self._store.catalog.tag_labels(wanted) if trust_model else {}
+        tags = self._store.images.tag_labels(wanted) if trust_model else {}
         out = {}
         for image_id, row in rows.items():
             parts = [row.user_caption or (row.caption if trust_model else None)]
@@ -206,7 +207,7 @@ class CategoryService:
 
         if len(members) == 0:
             return []
-        index = self._store.vector_index(IMAGE_SPACE, save=False)
+        index = self._store.vectors(IMAGE_SPACE)
         try:
             vecs = index.vectors(members[:2000]) if index.count else None
         except RuntimeError:

@@ -23,7 +23,8 @@ from picsift.imaging import DecodedImage
 from picsift.imaging.ahead import FileStat, Loaded, load_ahead
 from picsift.imaging.sandbox import DecodeSandbox, ImageDecoder
 from picsift.models.provider import ModelSource
-from picsift.store import ImageRow, Store
+from picsift.store import ImageRow
+from picsift.store.ports import LibraryStore
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,7 @@ class DescribeService:
         ]
 
     def describe_paths_stored(
-        self, store: Store, paths: Sequence[Path], template: str | None = None
+        self, store: LibraryStore, paths: Sequence[Path], template: str | None = None
     ) -> Iterator[DescribeResult]:
         """Indexed images by path, rendered from the store; a path that is not indexed gives a
         DescribeResult with ``error`` saying so."""
@@ -161,12 +162,12 @@ class DescribeService:
         self.check(template, [])
         for path in paths:
             wanted = os.path.abspath(os.path.expanduser(path))  # as the indexer stores it
-            row = store.catalog.rows_under(wanted).get(wanted)
+            row = store.images.rows_under(wanted).get(wanted)
             if row is None or row.status != "ok":
                 why = "not in the store" if row is None else f"not indexed ({row.status})"
                 yield DescribeResult(str(path), None, error=f"{why}: run picsift index first")
                 continue
-            yield self.describe_stored(row, store.catalog.facets_of(row.id), template)
+            yield self.describe_stored(row, store.images.facets_of(row.id), template)
 
     def describe_stored(
         self, row: ImageRow, facets_json: str | None, template: str

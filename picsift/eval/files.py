@@ -12,15 +12,15 @@ from PIL import Image
 from picsift.config import Settings
 from picsift.errors import ImageError, PicsiftError
 from picsift.imaging.sandbox import DecodeSandbox
-from picsift.store import Store
+from picsift.store.ports import LibraryStore
 
 
 def resolve_files(
-    store: Store, groups: Sequence[Sequence[str]], root: Path | None
+    store: LibraryStore, groups: Sequence[Sequence[str]], root: Path | None
 ) -> list[list[int]]:
     """Each group of relative file names -> catalog ids, by path under ``root`` or by unique
     path suffix; every file must be found exactly once."""
-    rows = store.catalog.rows_under(str(root.absolute()) if root else "/")
+    rows = store.images.rows_under(str(root.absolute()) if root else "/")
     by_suffix: dict[str, list[int]] = {}
     for path, row in rows.items():
         parts = Path(path).parts

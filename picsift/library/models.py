@@ -41,7 +41,7 @@ def indexed_with(store: Store, presets: PresetCatalog) -> str | None:
     recorded = recorded_preset(store)
     if recorded is not None and recorded in presets.names():
         return recorded
-    model = store.catalog.space_model(IMAGE_SPACE)
+    model = store.images.space_model(IMAGE_SPACE)
     if model is None:
         return None
     for name in presets.names():

@@ -18,8 +18,8 @@ from picsift.errors import PicsiftError
 from picsift.indexer import Indexer, IndexReport
 from picsift.indexer.outcomes import Progress
 from picsift.models.provider import ModelSource
-from picsift.store import Store
-from picsift.store.categories import UNSORTED, Category
+from picsift.store.ports import LibraryStore
+from picsift.store.records import UNSORTED, Category
 
 
 class UnknownCategoryError(PicsiftError):
@@ -86,7 +86,7 @@ class IndexOutcome:
 
 
 class LibraryService:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: LibraryStore) -> None:
         self._store = store
         self._categories = store.categories
 
@@ -157,7 +157,7 @@ class LibraryService:
         return out or [(UNSORTED, "Unsorted")]
 
     def progress(self) -> IndexProgress:
-        counts = self._store.catalog.counts()
+        counts = self._store.images.counts()
         unassigned = len(self._categories.unassigned())
         return IndexProgress(counts["ok"], counts["pending"], counts["error"], unassigned)
 
@@ -194,7 +194,7 @@ class LibraryService:
         from picsift.cluster.service import MIN_IMAGES, CategoryService
 
         service = CategoryService(self._store, models, settings)
-        enough = self._store.catalog.counts()["ok"] >= MIN_IMAGES
+        enough = self._store.images.counts()["ok"] >= MIN_IMAGES
         if settings.auto_cluster and indexed and enough:
             return service.cluster(settings.cluster_space).images  # type: ignore[arg-type]
         return service.join_new()

@@ -14,9 +14,9 @@ import re
 import numpy as np
 
 from picsift.search.fusion import ChannelHits
-from picsift.store import CAPTION_SPACE, IMAGE_SPACE, USER_CAPTION_SPACE, Store, VectorIndex
+from picsift.store import CAPTION_SPACE, IMAGE_SPACE, USER_CAPTION_SPACE
 from picsift.store.filters import Filters
-from picsift.store.fts import WORD_SOURCES
+from picsift.store.ports import WORD_SOURCES, LibraryStore, VectorBackend
 
 CHANNELS = ("clip", "caption", "words")
 SOURCES = WORD_SOURCES  # whose captions the text channels read: the model's, people's
@@ -33,7 +33,7 @@ STOP_WORDS = frozenset(
 
 
 def dense(
-    store: Store,
+    store: LibraryStore,
     name: str,
     spaces: tuple[str, ...],
     vector: np.ndarray,
@@ -43,7 +43,7 @@ def dense(
     """Nearest neighbours over one or more spaces; an image found in several keeps its best."""
     best: dict[int, float] = {}
     for space in spaces:
-        index = store.vector_index(space, save=False)
+        index = store.vectors(space)
         if index.count == 0 or index.stamp.dim != vector.shape[-1]:
             continue
         for image_id, score in live_hits(store, index, vector, allowed, k):
@@ -54,7 +54,11 @@ def dense(
 
 
 def live_hits(
-    store: Store, index: VectorIndex, vector: np.ndarray, allowed: np.ndarray | None, k: int
+    store: LibraryStore,
+    index: VectorBackend,
+    vector: np.ndarray,
+    allowed: np.ndarray | None,
+    k: int,
 ) -> list[tuple[int, float]]:
     """The index's best k (id, score) for one query vector, none of them a deleted image.
 
@@ -66,21 +70,23 @@ def live_hits(
     while True:
         scores, ids = index.search(vector, want, allowed)
         hits = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
-        if allowed is not None or index.stamp.generation == store.catalog.generation():
+        if allowed is not None or index.stamp.generation == store.images.generation():
             return hits
-        alive = store.catalog.existing_ids([i for i, _ in hits])
+        alive = store.images.existing_ids([i for i, _ in hits])
         live = [(i, s) for i, s in hits if i in alive]
         if len(live) >= k or len(hits) < want or want >= index.count:
             return live[:k]
         want = min(index.count, 2 * want)
 
 
-def clip(store: Store, vector: np.ndarray, allowed: np.ndarray | None, k: int) -> ChannelHits:
+def clip(
+    store: LibraryStore, vector: np.ndarray, allowed: np.ndarray | None, k: int
+) -> ChannelHits:
     return dense(store, "clip", (IMAGE_SPACE,), vector, allowed, k)
 
 
 def caption(
-    store: Store,
+    store: LibraryStore,
     vector: np.ndarray,
     allowed: np.ndarray | None,
     k: int,
@@ -99,7 +105,7 @@ def content_words(text: str) -> list[str]:
 
 
 def words(
-    store: Store,
+    store: LibraryStore,
     positive: str,
     negative: str,
     filters: Filters,
@@ -113,9 +119,9 @@ def words(
     index = store.words
     total = max(1, index.analysed_count())
     frequencies = {w: index.document_frequency(w) for w in set(content_words(positive))}
-    # Words in more than half the images have zero IDF in FTS5's BM25: they change no score,
-    # only how many rows get scored (the cost of a search). Leave them out of the match, but
-    # keep the rarest word so a query of common words still finds something.
+    # Words in more than half the images have zero IDF in BM25: they change no score, only
+    # how many rows get scored (the cost of a search). Leave them out of the match, but keep
+    # the rarest word so a query of common words still finds something.
     rare = [w for w, df in frequencies.items() if df <= total / 2]
     if not rare and frequencies:
         rare = [min(frequencies, key=lambda w: (frequencies[w], w))]
@@ -128,7 +134,7 @@ def words(
 
 
 def coverage(
-    store: Store,
+    store: LibraryStore,
     frequencies: dict[str, int],
     total: int,
     ids: list[int],

@@ -23,9 +23,10 @@ from picsift.search import channels as ch
 from picsift.search.cache import TextVectorCache
 from picsift.search.fusion import ChannelHits, Fused, fuse
 from picsift.search.query import Query, QueryError, Term, parse_query
-from picsift.store import CAPTION_SPACE, IMAGE_SPACE, USER_CAPTION_SPACE, Store
+from picsift.store import CAPTION_SPACE, IMAGE_SPACE, USER_CAPTION_SPACE
 from picsift.store.binding import check_compatible
 from picsift.store.filters import Filters
+from picsift.store.ports import LibraryStore
 
 MAX_DEPTH = 10_000  # offset + limit: deeper pages are refused, not silently truncated
 
@@ -70,7 +71,7 @@ class SearchPage:
 class SearchService:
     def __init__(
         self,
-        store: Store,
+        store: LibraryStore,
         models: ModelSource,
         settings: Settings,
         decoder: ImageDecoder | None = None,
@@ -98,7 +99,7 @@ class SearchService:
 
     def similar(self, image_id: int, options: SearchOptions | None = None) -> SearchPage:
         """More like an indexed image; the image itself is left out."""
-        if self._store.catalog.get(image_id) is None:
+        if self._store.images.get(image_id) is None:
             raise PicsiftError(f"no image with id {image_id}")
         options = options or SearchOptions()
         wider = SearchOptions(**{**options.__dict__, "limit": options.limit + 1})
@@ -168,8 +169,8 @@ class SearchService:
         return self._decoder.decode(data, path).image
 
     def _stored(self, space: str, ids: list[int]) -> np.ndarray:
-        index = self._store.vector_index(space, save=False)
-        known = [i for i in ids if index.count and self._store.catalog.get(i) is not None]
+        index = self._store.vectors(space)
+        known = [i for i in ids if index.count and self._store.images.get(i) is not None]
         try:
             return index.vectors(np.asarray(known, dtype=np.int64))
         except RuntimeError:
@@ -218,7 +219,7 @@ class SearchService:
         return _combine(parts, weights)
 
     def _hits(self, page: list[Fused]) -> list[Hit]:
-        rows = self._store.catalog.rows([f.id for f in page])
+        rows = self._store.images.rows([f.id for f in page])
         duplicates = self._duplicates([f.id for f in page if f.id in rows])
         return [
             Hit(
@@ -239,7 +240,7 @@ class SearchService:
         if len(ids) < 2:
             return {}
         try:
-            vectors = self._store.vector_index(IMAGE_SPACE, save=False).vectors(np.asarray(ids))
+            vectors = self._store.vectors(IMAGE_SPACE).vectors(np.asarray(ids))
         except RuntimeError:
             return {}
         sims = vectors @ vectors.T

@@ -9,16 +9,17 @@ and indexing records the preset's name, so later commands can default to it
 from __future__ import annotations
 
 from picsift.errors import ModelMismatchError
-from picsift.store.store import IMAGE_SPACE, Store
+from picsift.store.ports import LibraryStore
+from picsift.store.store import IMAGE_SPACE
 
 PRESET_KEY = "preset"  # catalog meta: the preset the store was last indexed with
 
 
-def check_compatible(store: Store, preset: str, model_id: str) -> None:
+def check_compatible(store: LibraryStore, preset: str, model_id: str) -> None:
     """Refuse preset ``preset`` (image model ``model_id``) when the store's image vectors
     come from another model; an empty store takes any."""
-    bound = store.catalog.space_model(IMAGE_SPACE)
-    if bound is None or bound == model_id or not store.catalog.embedding_count(IMAGE_SPACE):
+    bound = store.images.space_model(IMAGE_SPACE)
+    if bound is None or bound == model_id or not store.images.embedding_count(IMAGE_SPACE):
         return
     raise ModelMismatchError(
         f"the store at {store.home} was indexed with {bound}, not {model_id} (preset "
@@ -28,11 +29,11 @@ def check_compatible(store: Store, preset: str, model_id: str) -> None:
     )
 
 
-def recorded_preset(store: Store) -> str | None:
-    return store.catalog.meta(PRESET_KEY)
+def recorded_preset(store: LibraryStore) -> str | None:
+    return store.images.meta(PRESET_KEY)
 
 
-def remember_preset(store: Store, preset: str) -> None:
+def remember_preset(store: LibraryStore, preset: str) -> None:
     """Record the preset indexing ``store`` (once compatible), for later commands."""
     if recorded_preset(store) != preset:
-        store.catalog.set_meta(PRESET_KEY, preset)
+        store.images.set_meta(PRESET_KEY, preset)

@@ -1,7 +1,7 @@
 """Search filters as typed data: what a search may be narrowed to, checked here.
 
 The filters say *what* (folders, formats, dates, sizes, categories, tags); each storage
-implementation turns them into its own query (SQLite: :mod:`picsift.store.sqlite_filters`),
+implementation turns them into its own query (SQLite: :mod:`picsift.store.sqlite.filters`),
 so no caller ever writes SQL. They are applied inside each channel before ranking is cut, so a
 filtered page is never short while matching images remain.
 """

@@ -1,22 +1,88 @@
-"""What the search and library code may ask of a store, as protocols (ports).
+"""What the search, clustering, library and web code may ask of a store, as protocols (ports).
 
-Callers speak in words, ids and typed :class:`~picsift.store.filters.Filters`; an
-implementation (SQLite + FTS5 today) turns that into its own queries. No SQL text, FTS5
-syntax or SQLite exception crosses these.
+Callers speak in ids, words, typed :class:`~picsift.store.filters.Filters` and the records of
+:mod:`picsift.store.records`; an implementation turns that into its own queries. The one
+shipped is SQLite + FTS5 (``store/sqlite/``) with FAISS (``store/faiss/``), composed by
+:class:`~picsift.store.store.Store`; the tests hold an in-memory one. No SQL text, FTS5
+syntax, FAISS object or SQLite exception crosses these.
+
+Indexing (the one writer of image rows and vectors) is not behind a port: it runs
+transactions on the SQLite catalog itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 from picsift.store.filters import Filters
+from picsift.store.records import Category, CategoryRecord, ImageRow, Membership
+
+# Whose captions the words channel reads: the model's (with the facets' words and the
+# path's), people's.
+WORD_SOURCES = ("model", "user")
+
+
+class ImageRepository(Protocol):
+    """The image rows and what was stored about them."""
+
+    def generation(self) -> int:
+        """A number that changes whenever rows or vectors change (caches key on it)."""
+        ...
+
+    def get(self, image_id: int) -> ImageRow | None: ...
+
+    def rows(self, ids: Sequence[int]) -> dict[int, ImageRow]: ...
+
+    def rows_under(self, root: str) -> dict[str, ImageRow]:
+        """Every row whose path lies inside directory ``root`` (or is ``root``)."""
+        ...
+
+    def analysed_rows(self) -> list[ImageRow]: ...
+
+    def existing_ids(self, ids: Sequence[int]) -> set[int]: ...
+
+    def ids_matching(self, filters: Filters) -> np.ndarray:
+        """Ids of the analysed images ``filters`` lets through (FilterError if invalid)."""
+        ...
+
+    def counts(self) -> dict[str, int]:
+        """Images per status: ok, error, pending."""
+        ...
+
+    def facets_of(self, image_id: int) -> str | None:
+        """The facets JSON stored at indexing time."""
+        ...
+
+    def captions(self, ids: Sequence[int]) -> dict[int, str]: ...
+
+    def tag_labels(self, ids: Sequence[int]) -> dict[int, list[str]]: ...
+
+    def meta(self, key: str) -> str | None: ...
+
+    def set_meta(self, key: str, value: str) -> None: ...
+
+    def space_model(self, space: str) -> str | None:
+        """The model whose vectors fill ``space`` (None while it is empty)."""
+        ...
+
+    def embedding_count(self, space: str) -> int: ...
+
+    def runtime_counts(self, space: str) -> dict[str, int]: ...
+
+    def embeddings(self, space: str) -> tuple[np.ndarray, np.ndarray]:
+        """(ids int64 [n], unit vectors float32 [n, d]) of one space, in id order."""
+        ...
+
+    def delete(self, ids: Sequence[int]) -> int: ...
 
 
 class WordIndex(Protocol):
-    """BM25 over each image's caption, people's caption, tags and path words."""
+    """BM25 over each image's caption, people's caption, facet words and path words."""
 
     def search_words(
         self,
@@ -39,7 +105,104 @@ class WordIndex(Protocol):
     def analysed_count(self) -> int: ...
 
 
-class FilteredIds(Protocol):
-    def ids_matching(self, filters: Filters) -> np.ndarray:
-        """Ids of the analysed images ``filters`` lets through (FilterError if invalid)."""
+class Stamp(Protocol):
+    """Which state of the catalog a vector backend holds."""
+
+    @property
+    def generation(self) -> int: ...
+
+    @property
+    def model(self) -> str | None: ...
+
+    @property
+    def dim(self) -> int: ...
+
+    @property
+    def count(self) -> int: ...
+
+
+class VectorBackend(Protocol):
+    """Nearest neighbours over one space's unit vectors (scores are cosines)."""
+
+    @property
+    def stamp(self) -> Stamp: ...
+
+    @property
+    def count(self) -> int: ...
+
+    def search(
+        self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, ids) [n, k] for ``queries`` [n, d]; id -1 marks an empty slot;
+        ``allowed`` restricts the search to those ids."""
+        ...
+
+    def vectors(self, ids: np.ndarray) -> np.ndarray:
+        """The exact stored vectors of ``ids`` (RuntimeError if one is unknown)."""
+        ...
+
+
+class CategoryRepository(Protocol):
+    """The categories a clustering run wrote, people's renames, and memberships."""
+
+    def all(self) -> list[Category]: ...
+
+    def get(self, category_id: int) -> Category | None: ...
+
+    def unsorted_count(self) -> int: ...
+
+    def leaf_members(self) -> dict[int, set[int]]: ...
+
+    def parent_members(self) -> dict[int, set[int]]: ...
+
+    def next_id(self) -> int:
+        """One above any id ever used, so a category that died never lends its id."""
+        ...
+
+    def leaf_centroids(self) -> tuple[list[int], np.ndarray, np.ndarray]: ...
+
+    def unassigned(self) -> list[int]: ...
+
+    def member_ids(self, category_id: int, offset: int, limit: int) -> tuple[list[int], int]: ...
+
+    def suggestions(self, ids: Sequence[int]) -> dict[int, tuple[int, float]]: ...
+
+    def projection(self) -> list[tuple[int, int | None, float, float]]: ...
+
+    def replace_all(
+        self,
+        records: Sequence[CategoryRecord],
+        memberships: Sequence[Membership],
+        params: dict[str, object],
+        report: dict[str, object],
+    ) -> None: ...
+
+    def add_members(self, memberships: Sequence[Membership]) -> None: ...
+
+    def rename(self, category_id: int, name: str | None) -> Category: ...
+
+    def last_run(self) -> dict[str, object] | None: ...
+
+
+class LibraryStore(Protocol):
+    """A library as the services see it: images, words, vectors per space, categories."""
+
+    @property
+    def home(self) -> Path: ...
+
+    @property
+    def images(self) -> ImageRepository: ...
+
+    @property
+    def words(self) -> WordIndex: ...
+
+    @property
+    def categories(self) -> CategoryRepository: ...
+
+    def vectors(self, space: str) -> VectorBackend:
+        """The backend answering for ``space`` now (it may lag the newest writes briefly)."""
+        ...
+
+    def writer_lock(self) -> AbstractContextManager[None]:
+        """Held by whoever writes (indexing, clustering); one writer per store."""
         ...

@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from picsift.errors import StoreError, StoreLockedError
-from picsift.store.background import BackgroundBuilds
-from picsift.store.catalog import Catalog
-from picsift.store.categories import CategoryStore
-from picsift.store.index_files import read_stamp, try_open
-from picsift.store.index_kinds import FLAT, IndexOptions, kind_for
-from picsift.store.index_refresh import refresh
-from picsift.store.ports import WordIndex
-from picsift.store.vectors import IndexStamp, VectorIndex
+from picsift.store.faiss.background import BackgroundBuilds
+from picsift.store.faiss.index_files import read_stamp, try_open
+from picsift.store.faiss.index_kinds import FLAT, IndexOptions, kind_for
+from picsift.store.faiss.index_refresh import refresh
+from picsift.store.faiss.vectors import IndexStamp, VectorIndex
+from picsift.store.ports import CategoryRepository, ImageRepository, VectorBackend, WordIndex
+from picsift.store.sqlite.catalog import Catalog
+from picsift.store.sqlite.categories import CategoryStore
 
 if TYPE_CHECKING:
     from picsift.config import Settings
@@ -71,13 +71,17 @@ class Store:
         return self.catalog
 
     @property
-    def images(self) -> Catalog:
-        """The image rows (for now the catalog itself; a narrower port is to come)."""
+    def images(self) -> ImageRepository:
+        """The image rows (the catalog, seen through its port)."""
         return self.catalog
 
     @cached_property
-    def categories(self) -> CategoryStore:
+    def categories(self) -> CategoryRepository:
         return CategoryStore(self.catalog)
+
+    def vectors(self, space: str) -> VectorBackend:
+        """The index serving ``space`` for searches: see :meth:`vector_index` (``save=False``)."""
+        return self.vector_index(space, save=False)
 
     def close(self) -> None:
         self._background.close()
@@ -139,7 +143,12 @@ class Store:
                 self._background.request(space)
                 return cached
             index = refresh(
-                self.catalog, self.vectors_dir, space, cached, self.index_options, save=save
+                self.catalog.snapshot,
+                self.vectors_dir,
+                space,
+                cached,
+                self.index_options,
+                save=save,
             )
             self._indexes[space] = index
             return index
@@ -163,7 +172,7 @@ class Store:
         with self._index_lock:
             current = self._indexes.get(space)
         built = refresh(
-            self.catalog,
+            self.catalog.snapshot,
             self.vectors_dir,
             space,
             current,

@@ -30,13 +30,13 @@ def categories_of(state: AppState, image_id: int) -> list[tuple[int, str]]:
 
 
 def image(state: AppState, image_id: int) -> ImageView | None:
-    row = state.store.catalog.get(image_id)
+    row = state.store.images.get(image_id)
     if row is None:
         return None
     name = Path(row.path).name
     if row.status != "ok":
         return ImageView(row, name, short_alt(name), None, {})
-    facets_json = state.store.catalog.facets_of(image_id)
+    facets_json = state.store.images.facets_of(image_id)
     try:
         described = state.describer.describe_indexed(row, facets_json, "paragraph")
         alt = state.describer.describe_indexed(row, facets_json, "alt").text

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from picsift.api.state import AppState
 from picsift.library.service import IndexProgress, UnknownCategoryError
-from picsift.store.categories import UNSORTED, Category
+from picsift.store.records import UNSORTED, Category
 from picsift.web.templating import short_alt
 
 COVERS = 4
@@ -65,7 +65,7 @@ def progress(state: AppState) -> IndexProgress:
 
 
 def _alts(state: AppState, ids: list[int]) -> dict[int, str]:
-    rows = state.store.catalog.rows(ids)
+    rows = state.store.images.rows(ids)
     return {i: short_alt(r.user_caption or r.caption) for i, r in rows.items()}
 
 

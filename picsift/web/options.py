@@ -13,7 +13,7 @@ from picsift.api.state import AppState
 from picsift.describe.facets import FACETS
 from picsift.describe.service import CAPTION, describe_facet_names
 from picsift.describe.templates import TemplateRenderer
-from picsift.store.categories import UNSORTED
+from picsift.store.records import UNSORTED
 
 MAX_FOLDERS = 30
 
@@ -43,12 +43,12 @@ class FileFacts:
         self._cached: tuple[int, list[str], list[str]] | None = None
 
     def get(self, state: AppState) -> tuple[list[str], list[str]]:
-        generation = state.store.catalog.generation()
+        generation = state.store.images.generation()
         with self._lock:
             if self._cached is None or self._cached[0] != generation:
                 formats: Counter[str] = Counter()
                 folders: Counter[str] = Counter()
-                for row in state.store.catalog.analysed_rows():
+                for row in state.store.images.analysed_rows():
                     if row.format:
                         formats[row.format.lower()] += 1
                     folders[os.path.dirname(row.path)] += 1

@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from picsift.api.deps import get_state
 from picsift.api.state import AppState
-from picsift.store.categories import UNSORTED
+from picsift.store.records import UNSORTED
 from picsift.web import image_view, library, options
 from picsift.web.auth import require_page_access
 

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from picsift.config import Settings
-from picsift.store.index_files import read_stamp
+from picsift.store.faiss.index_files import read_stamp
 from tests.api.helpers import MakeClient, error_code, error_message, photo, upload
 from tests.fakes import FakeModels
 

@@ -15,8 +15,9 @@ from picsift.config import Settings
 from picsift.indexer import Indexer
 from picsift.search import Filters, SearchOptions, SearchService
 from picsift.store import Store
-from picsift.store.categories import UNSORTED
+from picsift.store.records import UNSORTED
 from tests.fakes import FakeModels
+from tests.store.memory import MemoryStore
 
 COLOURS = {"red": (220, 40, 40), "blue": (40, 70, 220), "green": (40, 180, 60)}
 
@@ -32,7 +33,7 @@ def _paint(folder: Path, name: str, count: int, start: int = 0) -> None:
 
 
 @pytest.fixture
-def setup(tmp_path: Path):
+def indexed(tmp_path: Path):
     root = tmp_path / "lib"
     for name in COLOURS:
         _paint(root / name, name, 12)
@@ -44,8 +45,20 @@ def setup(tmp_path: Path):
     store.close()
 
 
-def _names_by_folder(service: CategoryService, store: Store) -> dict[str, set[int]]:
-    rows = store.catalog.rows_under("/")
+@pytest.fixture(params=["sqlite", "memory"])
+def setup(indexed, request: pytest.FixtureRequest):
+    """The indexed library through its SQLite store, or through the in-memory ports."""
+    store, models, settings, root = indexed
+    return (store if request.param == "sqlite" else MemoryStore(store)), models, settings, root
+
+
+def _sqlite(store: Store | MemoryStore) -> Store:
+    """The store indexing writes to (a memory store mirrors one)."""
+    return store if isinstance(store, Store) else store.source
+
+
+def _names_by_folder(service: CategoryService, store: Store | MemoryStore) -> dict[str, set[int]]:
+    rows = store.images.rows_under("/")
     out: dict[str, set[int]] = {}
     for category_id, members in service.categories.leaf_members().items():
         for image_id in members:
@@ -74,7 +87,7 @@ def test_rename_and_ids_survive_reclustering_and_new_photos_join(setup) -> None:
     red = next(iter(before["red"]))
     service.categories.rename(red, "Tomato things")
     _paint(root / "red", "red", 4, start=12)  # new photos arrive
-    Indexer(store, models, settings).run([root])
+    Indexer(_sqlite(store), models, settings).run([root])
     assert service.join_new() == 4
     assert len(service.categories.leaf_members()[red]) == 16
     report = service.cluster("images", min_cluster_size=5, min_samples=2)
@@ -98,8 +111,8 @@ def test_category_filter_in_search(setup) -> None:
     assert unsorted.hits == []
 
 
-def test_cli_cluster_categories_rename_and_eval(setup, tmp_path: Path) -> None:
-    store, _, settings, root = setup
+def test_cli_cluster_categories_rename_and_eval(indexed, tmp_path: Path) -> None:
+    store, _, settings, root = indexed
     store.close()
     runner = CliRunner()
     home = ["--home", str(settings.home)]

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from picsift.store.schema import register_functions
+from picsift.store.sqlite.schema import register_functions
 
 Row = tuple[Any, ...]
 

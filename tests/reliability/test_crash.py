@@ -33,7 +33,7 @@ from picsift.api.thumbnails import SIZES
 from picsift.cli import app
 from picsift.cli.common import EXIT_OK
 from picsift.store import Catalog
-from picsift.store.index_files import files_of, read_stamp
+from picsift.store.faiss.index_files import files_of, read_stamp
 from tests.conftest import SAMPLES
 from tests.reliability import checks, fakecli
 

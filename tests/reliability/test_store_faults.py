@@ -26,7 +26,7 @@ from picsift.config import Settings
 from picsift.search import SearchService
 from picsift.store import Store
 from picsift.store.filters import Filters
-from picsift.store.schema import MIGRATIONS, SCHEMA_VERSION, register_functions
+from picsift.store.sqlite.schema import MIGRATIONS, SCHEMA_VERSION, register_functions
 from tests.api.helpers import error_code, error_message
 from tests.fakes import FakeModels
 from tests.reliability import checks, fakecli

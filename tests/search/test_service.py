@@ -15,12 +15,13 @@ from picsift.indexer.text_vectors import sync_text_vectors
 from picsift.search import Filters, QueryError, SearchOptions, SearchService
 from picsift.store import USER_CAPTION_SPACE, Store
 from tests.fakes import FakeModels
+from tests.store.memory import MemoryStore
 
 COLOURS = {"red": (220, 40, 40), "blue": (40, 70, 220), "green": (40, 180, 60)}
 
 
-@pytest.fixture
-def library(tmp_path: Path):
+@pytest.fixture(params=["sqlite", "memory"])
+def library(tmp_path: Path, request: pytest.FixtureRequest):
     root = tmp_path / "lib"
     for name, rgb in COLOURS.items():
         (root / name).mkdir(parents=True)
@@ -32,7 +33,8 @@ def library(tmp_path: Path):
     models = FakeModels()
     store = Store(settings.home)
     Indexer(store, models, settings).run([root])
-    yield store, SearchService(store, models, settings), root, models
+    ports = store if request.param == "sqlite" else MemoryStore(store)
+    yield store, SearchService(ports, models, settings), root, models
     store.close()
 
 

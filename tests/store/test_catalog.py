@@ -11,7 +11,7 @@ import pytest
 
 from picsift.errors import ModelMismatchError, StoreError
 from picsift.store import Analysis, Catalog
-from picsift.store.schema import SCHEMA_VERSION
+from picsift.store.sqlite.schema import SCHEMA_VERSION
 
 
 def _analysis(path: str, caption: str, vec: list[float]) -> Analysis:

@@ -17,10 +17,10 @@ import numpy as np
 import pytest
 
 from picsift.store import IndexOptions, Store
-from picsift.store.index_files import read_stamp, stamp_path
-from picsift.store.index_kinds import FLAT, IVF, IVFPQ, kind_for
-from picsift.store.index_refresh import refresh_from
-from picsift.store.vectors import VectorIndex
+from picsift.store.faiss.index_files import read_stamp, stamp_path
+from picsift.store.faiss.index_kinds import FLAT, IVF, IVFPQ, kind_for
+from picsift.store.faiss.index_refresh import refresh_from
+from picsift.store.faiss.vectors import VectorIndex
 from tests.store.fill import fill_vectors
 
 DIM = 32

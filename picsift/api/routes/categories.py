@@ -14,7 +14,7 @@ from picsift.api.params import MAX_LIMIT
 from picsift.api.schemas import errors
 from picsift.api.state import AppState
 from picsift.library.service import LibraryService
-from picsift.store.categories import UNSORTED, Category
+from picsift.store.records import UNSORTED, Category
 
 router = APIRouter(tags=["categories"])
 CategoryId = Annotated[int, Path(ge=0, le=2**63 - 1, description="Category id; 0 = Unsorted.")]
@@ -63,7 +63,7 @@ def _members(state: AppState, category_id: int, offset: int, limit: int) -> dict
         else {"id": UNSORTED, "name": "Unsorted", "size": page.unsorted}
     )
     ids, total = page.ids, page.total
-    rows = state.store.catalog.rows(ids)
+    rows = state.store.images.rows(ids)
     images = [row_dict(rows[i]) for i in ids if i in rows]
     for image in images:  # in Unsorted: where each one would most likely belong
         if image["id"] in page.suggestions:

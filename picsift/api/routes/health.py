@@ -19,7 +19,7 @@ async def health(state: AppState = Depends(get_state)) -> dict[str, Any]:
     """Always answers while the process is up, even when the worker pool is full: the count
     is one indexed SQLite query, run on Starlette's thread pool rather than the bounded
     pool, so a monitor never sees a busy server as a dead one."""
-    images = await run_in_threadpool(lambda: state.store.catalog.counts()["ok"])
+    images = await run_in_threadpool(lambda: state.store.images.counts()["ok"])
     return {
         "status": "ok",
         "images": images,

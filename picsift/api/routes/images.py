@@ -129,12 +129,12 @@ async def original(
 
 
 def _stored_description(state: AppState, image_id: int, template: str) -> dict[str, Any]:
-    row = state.store.catalog.get(image_id)
+    row = state.store.images.get(image_id)
     if row is None:
         raise ApiError(404, "not_found", f"no image with id {image_id}")
     if row.status != "ok":
         raise ApiError(409, "not_indexed", f"image {image_id} is not indexed ({row.status})")
-    facets = state.store.catalog.facets_of(image_id)
+    facets = state.store.images.facets_of(image_id)
     return state.describer.describe_indexed(row, facets, template).to_dict()
 
 

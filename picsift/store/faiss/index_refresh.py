@@ -14,17 +14,16 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from picsift.errors import StoreError
-from picsift.store.catalog import Catalog
-from picsift.store.index_build import VectorSource, build_flat, build_trained
-from picsift.store.index_files import read_stamp, try_open
-from picsift.store.index_kinds import FLAT, IndexOptions, kind_for, needs_retraining
-from picsift.store.index_update import update_trained
-from picsift.store.vectors import IndexStamp, VectorIndex
+from picsift.store.faiss.index_build import VectorSource, build_flat, build_trained
+from picsift.store.faiss.index_files import read_stamp, try_open
+from picsift.store.faiss.index_kinds import FLAT, IndexOptions, kind_for, needs_retraining
+from picsift.store.faiss.index_update import update_trained
+from picsift.store.faiss.vectors import IndexStamp, VectorIndex
 
 log = logging.getLogger("picsift.store")
 
@@ -35,7 +34,7 @@ def expected_stamp(source: VectorSource, options: IndexOptions) -> IndexStamp:
 
 
 def refresh(
-    catalog: Catalog,
+    snapshot: Callable[[str], AbstractContextManager[VectorSource]],
     folder: Path,
     space: str,
     current: VectorIndex | None,
@@ -44,8 +43,9 @@ def refresh(
     save: bool,
     stop: threading.Event | None = None,
 ) -> VectorIndex:
-    """The index of ``space`` as of now, from a snapshot of the catalog."""
-    with catalog.snapshot(space) as source:
+    """The index of ``space`` as of now, from ``snapshot(space)`` (the catalog's vectors of
+    that space, read in one transaction)."""
+    with snapshot(space) as source:
         return refresh_from(source, folder, space, current, options, save=save, stop=stop)
 
 

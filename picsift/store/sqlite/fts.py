@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-WORD_SOURCES = ("model", "user")  # whose captions: the model's (with tags, path words), people's
 _SOURCE_COLUMNS = {"model": ("caption", "tags", "path_words"), "user": ("user_caption",)}
 
 

@@ -1,6 +1,6 @@
 """Persistence of auto-named categories: what a clustering run wrote, renames, memberships.
 
-Kept apart from :mod:`picsift.store.catalog` (which it shares a connection and lock with) so
+Kept apart from :mod:`picsift.store.sqlite.catalog` (which it shares a connection and lock with) so
 each module keeps one job. The clustering itself lives in :mod:`picsift.cluster`.
 """
 
@@ -8,60 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from picsift.errors import PicsiftError
-from picsift.store.catalog import Catalog, now_iso
-
-UNSORTED = 0  # the id Unsorted goes by in filters and the API
-
-
-@dataclass(frozen=True)
-class CategoryRecord:
-    """One category as a clustering run produced it."""
-
-    id: int
-    space: str
-    name: str
-    keywords: list[str]
-    confidence: float
-    size: int
-    is_parent: bool = False
-    parent_id: int | None = None
-    centroid: np.ndarray | None = None
-    join_threshold: float | None = None
-    representatives: list[int] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Category:
-    id: int
-    name: str  # what people see: their rename if any, else the automatic name
-    auto_name: str
-    user_name: str | None
-    keywords: list[str]
-    confidence: float
-    size: int
-    is_parent: bool
-    parent_id: int | None
-    space: str
-    representatives: list[int]
-
-
-@dataclass(frozen=True)
-class Membership:
-    image_id: int
-    category_id: int | None  # None: Unsorted
-    probability: float = 0.0
-    suggested_id: int | None = None
-    suggested_similarity: float | None = None
-    x: float | None = None
-    y: float | None = None
-    assigned_by: str = "cluster"
-
+from picsift.store.records import UNSORTED, Category, CategoryRecord, Membership
+from picsift.store.sqlite.catalog import Catalog, now_iso
 
 _COLUMNS = (
     "id, coalesce(user_name, name), name, user_name, keywords, confidence, size, is_parent, "

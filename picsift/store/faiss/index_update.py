@@ -19,7 +19,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from picsift.store.index_build import (
+from picsift.store.faiss.index_build import (
     VectorSource,
     cancellable,
     check,
@@ -27,10 +27,10 @@ from picsift.store.index_build import (
     discard,
     write_stored_files,
 )
-from picsift.store.index_files import new_files, read_stamp, write_stamp
-from picsift.store.index_kinds import IndexOptions
-from picsift.store.stored_vectors import READ_CHUNK, StoredVectors
-from picsift.store.vectors import IndexStamp, VectorIndex
+from picsift.store.faiss.index_files import new_files, read_stamp, write_stamp
+from picsift.store.faiss.index_kinds import IndexOptions
+from picsift.store.faiss.stored_vectors import READ_CHUNK, StoredVectors
+from picsift.store.faiss.vectors import IndexStamp, VectorIndex
 
 Chunk = tuple[np.ndarray, np.ndarray]
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import faiss
 import numpy as np
 
-from picsift.store.index_kinds import (
+from picsift.store.faiss.index_kinds import (
     FLAT,
     IVFPQ,
     TRAINED,
@@ -23,10 +23,10 @@ from picsift.store.index_kinds import (
     nprobe_for,
     shortlist_for,
 )
-from picsift.store.stored_vectors import StoredVectors
+from picsift.store.faiss.stored_vectors import StoredVectors
 
 if TYPE_CHECKING:
-    from picsift.store.index_files import IndexFiles
+    from picsift.store.faiss.index_files import IndexFiles
 
 FORMAT_VERSION = 2  # 1: one <space>.faiss, flat or HNSW; 2: token-named builds, IVF kinds
 _MISSING = -np.finfo(np.float32).max  # the score FAISS gives an empty slot
@@ -91,7 +91,7 @@ class VectorIndex:
     def build(cls, ids: np.ndarray, vectors: np.ndarray, stamp: IndexStamp) -> VectorIndex:
         """A flat index in memory (trained kinds are built on disk by ``index_build``)."""
         if stamp.kind != FLAT:
-            raise ValueError(f"build {stamp.kind} indexes with picsift.store.index_build")
+            raise ValueError(f"build {stamp.kind} indexes with picsift.store.faiss.index_build")
         index = faiss.IndexIDMap2(faiss.IndexFlatIP(stamp.dim))
         if len(ids):
             index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)

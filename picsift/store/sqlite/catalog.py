@@ -11,7 +11,6 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,58 +18,16 @@ from typing import Any
 import numpy as np
 
 from picsift.errors import ModelMismatchError, StoreError
-from picsift.store import fts
 from picsift.store.filters import MAX_INT, Filters
-from picsift.store.schema import migrate, register_functions
-from picsift.store.snapshot import EmbeddingSnapshot, embedding_snapshot
-from picsift.store.sqlite_filters import where
+from picsift.store.records import Analysis, ImageRow
+from picsift.store.sqlite import fts
+from picsift.store.sqlite.filters import where
+from picsift.store.sqlite.schema import migrate, register_functions
+from picsift.store.sqlite.snapshot import EmbeddingSnapshot, embedding_snapshot
 
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-@dataclass(frozen=True)
-class ImageRow:
-    id: int
-    path: str
-    sha256: str | None
-    size: int
-    mtime_ns: int
-    status: str
-    width: int | None = None
-    height: int | None = None
-    format: str | None = None
-    taken_at: str | None = None
-    caption: str | None = None
-    error: str | None = None
-    embedder: str | None = None
-    captioner: str | None = None
-    user_caption: str | None = None
-
-
-@dataclass(frozen=True)
-class Analysis:
-    """What the models and decoder produced for one file, ready to commit."""
-
-    path: str
-    sha256: str
-    size: int
-    mtime_ns: int
-    width: int
-    height: int
-    format: str
-    taken_at: str | None
-    caption: str
-    embedder: str
-    captioner: str
-    # space -> (model id, unit vector): "image" always, "caption" when a text model ran
-    vectors: dict[str, tuple[str, np.ndarray]]
-    facets: str | None = None  # JSON of the facets computed at indexing time
-    tags: str | None = None  # searchable words derived from the facets
-    ocr_text: str | None = None  # text read in the image
-    embedder_runtime: str | None = None  # what made ``vectors`` ("torch", "onnx-int8")
-    captioner_runtime: str | None = None  # what ran the captioner ("torch", "bf16", ...)
 
 
 class _Rows(list[Any]):

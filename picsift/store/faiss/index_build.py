@@ -19,7 +19,7 @@ from typing import Protocol
 import faiss
 import numpy as np
 
-from picsift.store.index_files import (
+from picsift.store.faiss.index_files import (
     IndexFiles,
     atomic_file,
     new_files,
@@ -29,15 +29,15 @@ from picsift.store.index_files import (
     write_faiss,
     write_stamp,
 )
-from picsift.store.index_kinds import (
+from picsift.store.faiss.index_kinds import (
     IndexOptions,
     lists_for,
     new_trained,
     sample_positions,
     train,
 )
-from picsift.store.stored_vectors import StoredVectors, write_stored
-from picsift.store.vectors import IndexStamp, VectorIndex
+from picsift.store.faiss.stored_vectors import StoredVectors, write_stored
+from picsift.store.faiss.vectors import IndexStamp, VectorIndex
 
 
 class VectorSource(Protocol):

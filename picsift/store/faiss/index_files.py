@@ -31,9 +31,9 @@ from typing import BinaryIO
 
 import faiss
 
-from picsift.store.index_kinds import KINDS, TRAINED, IndexOptions
-from picsift.store.stored_vectors import StoredVectors, fsync_file
-from picsift.store.vectors import FORMAT_VERSION, IndexStamp, VectorIndex
+from picsift.store.faiss.index_kinds import KINDS, TRAINED, IndexOptions
+from picsift.store.faiss.stored_vectors import StoredVectors, fsync_file
+from picsift.store.faiss.vectors import FORMAT_VERSION, IndexStamp, VectorIndex
 
 ORPHAN_SECONDS = 3600  # files of no stamp (a build killed before its stamp) older than this go
 

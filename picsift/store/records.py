@@ -1,0 +1,101 @@
+"""The records the store ports speak in: image rows, analyses, categories and memberships.
+
+Plain data, no storage: every implementation of the ports (SQLite and FAISS, the tests'
+in-memory one) takes and returns these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ImageRow:
+    id: int
+    path: str
+    sha256: str | None
+    size: int
+    mtime_ns: int
+    status: str
+    width: int | None = None
+    height: int | None = None
+    format: str | None = None
+    taken_at: str | None = None
+    caption: str | None = None
+    error: str | None = None
+    embedder: str | None = None
+    captioner: str | None = None
+    user_caption: str | None = None
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the models and decoder produced for one file, ready to commit."""
+
+    path: str
+    sha256: str
+    size: int
+    mtime_ns: int
+    width: int
+    height: int
+    format: str
+    taken_at: str | None
+    caption: str
+    embedder: str
+    captioner: str
+    # space -> (model id, unit vector): "image" always, "caption" when a text model ran
+    vectors: dict[str, tuple[str, np.ndarray]]
+    facets: str | None = None  # JSON of the facets computed at indexing time
+    tags: str | None = None  # searchable words derived from the facets
+    ocr_text: str | None = None  # text read in the image
+    embedder_runtime: str | None = None  # what made ``vectors`` ("torch", "onnx-int8")
+    captioner_runtime: str | None = None  # what ran the captioner ("torch", "bf16", ...)
+
+
+UNSORTED = 0  # the id Unsorted goes by in filters and the API
+
+
+@dataclass(frozen=True)
+class CategoryRecord:
+    """One category as a clustering run produced it."""
+
+    id: int
+    space: str
+    name: str
+    keywords: list[str]
+    confidence: float
+    size: int
+    is_parent: bool = False
+    parent_id: int | None = None
+    centroid: np.ndarray | None = None
+    join_threshold: float | None = None
+    representatives: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Category:
+    id: int
+    name: str  # what people see: their rename if any, else the automatic name
+    auto_name: str
+    user_name: str | None
+    keywords: list[str]
+    confidence: float
+    size: int
+    is_parent: bool
+    parent_id: int | None
+    space: str
+    representatives: list[int]
+
+
+@dataclass(frozen=True)
+class Membership:
+    image_id: int
+    category_id: int | None  # None: Unsorted
+    probability: float = 0.0
+    suggested_id: int | None = None
+    suggested_similarity: float | None = None
+    x: float | None = None
+    y: float | None = None
+    assigned_by: str = "cluster"
