@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from PIL import Image
 
@@ -35,15 +36,19 @@ class FacetResult:
     def json(self) -> str:
         return self.description.model_dump_json()
 
+    @cached_property
+    def _words(self) -> tuple[str | None, str | None]:
+        return FACETS.words(self.description)
+
     @property
     def tags(self) -> str | None:
         """Label words (colour names, framing, tags, objects)."""
-        return FACETS.words(self.description)[0]
+        return self._words[0]
 
     @property
     def ocr_text(self) -> str | None:
         """Text read in the image."""
-        return FACETS.words(self.description)[1]
+        return self._words[1]
 
 
 def index_facets(
