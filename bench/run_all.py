@@ -64,6 +64,15 @@ def _sandbox(d: dict[str, Any]) -> list[str]:
     ]
 
 
+def _eval(d: dict[str, Any]) -> list[str]:
+    sec = d.get("seconds", {})
+    return [
+        f"eval retrieval, {d.get('queries')} queries x {d.get('passes')} passes: "
+        f"{sec.get('batched')} s batched vs {sec.get('one_at_a_time')} s one at a time "
+        f"(ratio **{d.get('ratio_one_at_a_time_over_batched')}**)"
+    ]
+
+
 def _search(d: dict[str, Any]) -> list[str]:
     lines = []
     for row in d.get("index", []):
@@ -236,6 +245,7 @@ SUITE = (
     ),
     Bench("index", "bench_index.py", (), None, _index),
     Bench("sandbox", "bench_sandbox.py", (), ("--images", "40", "--rounds", "1"), _sandbox),
+    Bench("eval", "bench_eval.py", (), ("--images", "100"), _eval),
     Bench("ray", "bench_ray.py", (), None, _ray),
     Bench("model_facets", "bench_model_facets.py", (), None, _model_facets),
     Bench("runtime", "bench_runtime.py", (), None, _runtime),

@@ -79,6 +79,18 @@ class HitOut(BaseModel):
     duplicate_of: int | None = None
 
 
+class QueryTerm(BaseModel):
+    kind: str
+    value: str
+    weight: float
+
+
+class QueryReading(BaseModel):
+    read_as: str
+    terms: list[QueryTerm]
+    phrases: list[str] = Field(description="Exact phrases the words channel requires.")
+
+
 class SearchOut(BaseModel):
     hits: list[HitOut]
     total: int
@@ -86,6 +98,9 @@ class SearchOut(BaseModel):
     limit: int
     weights: dict[str, float]
     meaningless: bool
+    query: QueryReading | None = Field(
+        default=None, description="How the query text was read: plain text or arithmetic."
+    )
 
 
 # Documented error responses shared by the routes (the body is always ErrorBody).

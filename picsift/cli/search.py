@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -38,10 +38,28 @@ def parse_weights(weights: str | None, channels: str | None) -> dict[str, float]
     return out
 
 
+def reading_line(reading: dict[str, Any]) -> str:
+    """'read as plain text: "a sign that says OPEN"; exact phrase "OPEN"'."""
+    terms: list[str] = []
+    for term in reading.get("terms", []):
+        sign = "-" if term["weight"] < 0 else "+" if terms else ""
+        weight = abs(term["weight"])
+        scale = f"{weight:g}x " if weight != 1 else ""
+        terms.append(f'{sign}{scale}{term["kind"]} "{term["value"]}"')
+    line = f"read as {reading.get('read_as')}: {' '.join(terms)}"
+    phrases = reading.get("phrases") or []
+    if phrases:
+        line += "; exact " + ("phrases " if len(phrases) > 1 else "phrase ")
+        line += ", ".join(f'"{p}"' for p in phrases)
+    return line
+
+
 def _print_page(page: SearchPage, as_json: bool, explain: bool) -> None:
     if as_json:
         out.print_json(json.dumps(page.to_dict()))
         return
+    if explain and page.query:
+        out.print(f"[dim]{reading_line(page.query)}[/]", highlight=False)
     if not page.hits:
         out.print("no matching images (is the library indexed? try `picsift status`)")
     for rank, h in enumerate(page.hits, page.offset + 1):

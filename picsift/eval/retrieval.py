@@ -22,6 +22,7 @@ from picsift.store import Store
 
 KS = (1, 2, 3, 5, 10, 20, 50)
 DEPTH = 100  # ranks beyond this count as not found (MRR contribution 0)
+CHUNK = 200  # queries whose texts are encoded together (within the query cache's default 256)
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,12 @@ def _score(
 ) -> Scores:
     ranks: list[int | None] = []
     failed: list[tuple[str, str]] = []
-    for q, rel in zip(queries, relevant, strict=True):
-        opts = SearchOptions(**{**base.__dict__, "weights": weights, "limit": DEPTH})
+    opts = SearchOptions(
+        **{**base.__dict__, "weights": weights, "limit": DEPTH, "duplicates": False}
+    )
+    for n, (q, rel) in enumerate(zip(queries, relevant, strict=True)):
+        if n % CHUNK == 0:  # encode the next chunk's texts in batches, then search one by one
+            service.prepare([x.text for x in queries[n : n + CHUNK]], opts)
         try:
             page = service.search(q.text, opts)
         except QueryError as exc:  # one bad query is a miss with its reason, not the end

@@ -55,9 +55,9 @@ def fuse(
         for rank, (image_id, score, strength) in enumerate(rows, 1):
             item = fused.setdefault(image_id, Fused(image_id, 0.0))
             item.score += weight * strength / (k + rank)
-            why = {"rank": rank, "score": round(score, 4)}
+            why = {"rank": rank, "score": score}  # rounded for display on the page only
             if result.strengths is not None:
-                why["strength"] = round(strength, 3)
+                why["strength"] = strength
             item.channels[result.name] = why
             if score >= floor:
                 keep.add(image_id)

@@ -57,6 +57,15 @@ class Term:
 class Query:
     terms: tuple[Term, ...]
     phrases: tuple[str, ...] = ()  # exact phrases for the words channel (quoted in plain text)
+    arithmetic: bool = False  # read as terms joined by + and -, else as plain text
+
+    def reading(self) -> dict[str, object]:
+        """How the query was read, for ``--explain`` and the API."""
+        return {
+            "read_as": "arithmetic" if self.arithmetic else "plain text",
+            "terms": [{"kind": t.kind, "value": t.value, "weight": t.weight} for t in self.terms],
+            "phrases": list(self.phrases),
+        }
 
     @property
     def texts(self) -> list[Term]:
@@ -168,7 +177,7 @@ def _arithmetic(text: str) -> Query:
         raise QueryError(f"query has {len(terms)} terms, over the limit of {MAX_TERMS}")
     if not any(t.positive for t in terms):
         raise QueryError("a query needs at least one positive term to look for")
-    return Query(tuple(terms))
+    return Query(tuple(terms), arithmetic=True)
 
 
 # What image generators put around the words of a prompt: LoRA and embedding tags,

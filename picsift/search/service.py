@@ -17,7 +17,7 @@ from picsift.config import Settings
 from picsift.errors import PicsiftError
 from picsift.imaging import read_image_file
 from picsift.imaging.sandbox import DecodeSandbox, ImageDecoder
-from picsift.models.base import l2_normalize
+from picsift.models.base import TextEmbedder, l2_normalize
 from picsift.models.provider import ModelSource
 from picsift.search import channels as ch
 from picsift.search.cache import TextVectorCache
@@ -29,6 +29,7 @@ from picsift.store.filters import Filters
 from picsift.store.ports import LibraryStore
 
 MAX_DEPTH = 10_000  # offset + limit: deeper pages are refused, not silently truncated
+PREPARE_BATCH = 64  # query texts per forward pass when preparing many
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class SearchOptions:
     filters: Filters = field(default_factory=Filters)
     allow_paths: bool = True  # image paths inside the query text (CLI yes, HTTP no)
     sources: tuple[str, ...] = ch.SOURCES  # captions the text channels read: model, user
+    duplicates: bool = True  # flag near-duplicate hits (an evaluation needs no flags)
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class SearchPage:
     offset: int
     limit: int
     weights: dict[str, float]
+    query: dict[str, Any] | None = None  # how the query text was read (Query.reading)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -105,7 +108,34 @@ class SearchService:
         wider = SearchOptions(**{**options.__dict__, "limit": options.limit + 1})
         page = self._run(Query((Term("id", str(image_id)),)), [], wider)
         hits = [h for h in page.hits if h.id != image_id][: options.limit]
-        return SearchPage(hits, max(0, page.total - 1), page.offset, options.limit, page.weights)
+        return SearchPage(
+            hits, max(0, page.total - 1), page.offset, options.limit, page.weights, page.query
+        )
+
+    def prepare(self, queries: Sequence[str], options: SearchOptions | None = None) -> int:
+        """Embed the text of many queries in batches, so that searching them one by one next
+        finds their vectors in the query cache (an evaluation runs thousands of queries; one
+        at a time, encoding is most of its time). Returns how many texts were embedded; up to
+        the cache's size are kept, so prepare a chunk, then search it."""
+        weights = self._weights(options or SearchOptions())
+        texts: list[str] = []
+        for text in queries:
+            try:
+                texts += [t.value for t in parse_query(text).texts]
+            except QueryError:
+                continue  # searching it will say why
+        unique = list(dict.fromkeys(texts))
+        if not unique or not self._settings.query_cache_size:
+            return 0
+        models: list[TextEmbedder] = []
+        if weights.get("clip", 0) > 0:
+            models.append(self._models.embedder())
+        if weights.get("caption", 0) > 0:
+            models.append(self._models.text_embedder())
+        for model in models:
+            for start in range(0, len(unique), PREPARE_BATCH):
+                self._text_cache.embed(model, unique[start : start + PREPARE_BATCH])
+        return len(unique) if models else 0
 
     # -- the pipeline --------------------------------------------------------------------------
     def _weights(self, options: SearchOptions) -> dict[str, float]:
@@ -154,7 +184,9 @@ class SearchService:
         cutoff = self._settings.search_cutoff if options.cutoff is None else options.cutoff
         fused = fuse(results, weights, k=self._settings.rrf_k, cutoff=cutoff)
         page = fused[options.offset : options.offset + options.limit]
-        return SearchPage(self._hits(page), len(fused), options.offset, options.limit, weights)
+        hits = self._hits(page, options.duplicates)
+        reading = query.reading() if query.terms else None
+        return SearchPage(hits, len(fused), options.offset, options.limit, weights, reading)
 
     def _check_model(self) -> None:
         preset = self._models.preset
@@ -218,9 +250,10 @@ class SearchService:
                     weights.append(term.weight)
         return _combine(parts, weights)
 
-    def _hits(self, page: list[Fused]) -> list[Hit]:
+    def _hits(self, page: list[Fused], flag_duplicates: bool = True) -> list[Hit]:
         rows = self._store.images.rows([f.id for f in page])
-        duplicates = self._duplicates([f.id for f in page if f.id in rows])
+        listed = [f.id for f in page if f.id in rows]
+        duplicates = self._duplicates(listed) if flag_duplicates else {}
         return [
             Hit(
                 id=f.id,
@@ -228,7 +261,7 @@ class SearchService:
                 score=round(f.score, 6),
                 caption=row.caption or "",
                 user_caption=row.user_caption,
-                channels=f.channels,
+                channels={n: _rounded(why) for n, why in f.channels.items()},
                 duplicate_of=duplicates.get(f.id),
             )
             for f in page
@@ -260,3 +293,13 @@ def _combine(parts: list[np.ndarray], weights: list[float]) -> np.ndarray | None
     if not np.any(total):
         raise QueryError("the query's terms cancel out")
     return l2_normalize(total[None, :])
+
+
+def _rounded(why: dict[str, float]) -> dict[str, float]:
+    """A channel's explanation as shown: the rank as is, scores to 4 places, strength to 3."""
+    out = dict(why)
+    if "score" in out:
+        out["score"] = round(out["score"], 4)
+    if "strength" in out:
+        out["strength"] = round(out["strength"], 3)
+    return out

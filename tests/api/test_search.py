@@ -14,7 +14,12 @@ def test_search_by_words_returns_a_page(client: TestClient) -> None:
     response = client.get("/search", params={"q": "a red picture", "limit": 3})
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"hits", "total", "offset", "limit", "weights", "meaningless"}
+    assert set(body) == {"hits", "total", "offset", "limit", "weights", "meaningless", "query"}
+    assert body["query"] == {
+        "read_as": "plain text",
+        "terms": [{"kind": "text", "value": "a red picture", "weight": 1.0}],
+        "phrases": [],
+    }
     assert body["meaningless"] is True and body["limit"] == 3 and len(body["hits"]) == 3
     assert body["total"] >= 3
     assert all("red" in hit["caption"] for hit in body["hits"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from picsift.cli.search import reading_line
 from picsift.search.query import MAX_QUERY_CHARS, QueryError, Term, parse_query
 
 
@@ -72,3 +73,19 @@ def test_ordinary_text_is_plain_never_an_error(
 ) -> None:
     q = parse_query(text)
     assert q.terms == (Term("text", value),) and q.phrases == phrases
+
+
+def test_the_reading_says_how_a_query_was_taken() -> None:
+    plain = parse_query('a sign that says "OPEN" in red').reading()
+    assert plain == {
+        "read_as": "plain text",
+        "terms": [{"kind": "text", "value": "a sign that says OPEN in red", "weight": 1.0}],
+        "phrases": ["OPEN"],
+    }
+    sums = parse_query('"red" - "blue"').reading()
+    assert sums["read_as"] == "arithmetic"
+    assert [t["weight"] for t in sums["terms"]] == [1.0, -1.0]  # type: ignore[index]
+    assert reading_line(plain) == (
+        'read as plain text: text "a sign that says OPEN in red"; exact phrase "OPEN"'
+    )
+    assert reading_line(sums) == 'read as arithmetic: text "red" -text "blue"'

@@ -126,3 +126,29 @@ def test_bad_requests_are_query_errors(library) -> None:
         service.search('"red" + ./x.jpg', SearchOptions(allow_paths=False))
     with pytest.raises(PicsiftError, match="no image with id"):
         service.similar(99_999)
+
+
+def test_prepared_queries_are_encoded_in_batches_then_found_in_the_cache(library) -> None:
+    _, service, _, models = library
+    queries = [f"mostly red number {i}" for i in range(40)] + ['a "b', "x" * 3000]
+    options = SearchOptions(limit=3, weights={"clip": 1.0, "caption": 1.0})
+    calls = {"clip": 0, "caption": 0}
+    clip_forward, caption_forward = (
+        models.embedder()._forward_texts,
+        models.text_embedder()._forward_texts,
+    )
+
+    def count(name, forward):
+        def wrapped(batch):
+            calls[name] += 1
+            return forward(batch)
+
+        return wrapped
+
+    models.embedder()._forward_texts = count("clip", clip_forward)
+    models.text_embedder()._forward_texts = count("caption", caption_forward)
+    assert service.prepare(queries, options) == 41  # the over-long query is skipped
+    assert calls == {"clip": 1, "caption": 1}
+    for query in queries[:40]:
+        assert service.search(query, options).hits
+    assert calls == {"clip": 1, "caption": 1}  # every search found its vectors prepared

@@ -284,15 +284,18 @@ class Catalog:
             raise StoreError(f"text search failed for {match!r}: {exc}") from exc
 
     def ids_containing(self, word: str, ids: Sequence[int], sources: Sequence[str]) -> set[int]:
-        """Which of ``ids`` contain ``word`` in the ``sources``' columns."""
+        """Which of ``ids`` contain ``word`` in the ``sources``' columns.
+
+        One pass over the word's postings within the ids' range, intersected here: FTS5 runs
+        ``rowid IN (...)`` as one full-text query per listed id (40 to 100 times slower)."""
         if not ids:
             return set()
-        marks = ",".join("?" * len(ids))
         rows = self._read(
-            f"SELECT rowid FROM images_fts WHERE images_fts MATCH ? AND rowid IN ({marks})",
-            [fts.one_word(word, sources), *ids],
+            "SELECT rowid FROM images_fts WHERE images_fts MATCH ? AND rowid BETWEEN ? AND ?",
+            [fts.one_word(word, sources), min(ids), max(ids)],
         )
-        return {int(r[0]) for r in rows}
+        wanted = set(ids)
+        return {int(r[0]) for r in rows if int(r[0]) in wanted}
 
     def set_facets(self, items: Sequence[tuple[int, str, str | None, str | None]]) -> None:
         """Store recomputed facets: (id, facets JSON, searchable words, text in the image)."""
