@@ -2,9 +2,9 @@
 
 Callers speak in ids, words, typed :class:`~picsift.store.filters.Filters` and the records of
 :mod:`picsift.store.records`; an implementation turns that into its own queries. The one
-shipped is SQLite + FTS5 (``store/sqlite/``) with FAISS (``store/faiss/``), composed by
-:class:`~picsift.store.store.Store`; the tests hold an in-memory one. No SQL text, FTS5
-syntax, FAISS object or SQLite exception crosses these.
+shipped is SQLite with its full-text index (``store/sqlite/``) and FAISS (``store/faiss/``),
+composed by :class:`~picsift.store.store.Store`; the tests hold an in-memory one. No SQL
+text, full-text query syntax, FAISS object or database exception crosses these.
 
 Indexing (the one writer of image rows and vectors) is not behind a port: it runs
 transactions on the SQLite catalog itself.

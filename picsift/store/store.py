@@ -67,7 +67,7 @@ class Store:
 
     @property
     def words(self) -> WordIndex:
-        """The word index (the catalog's FTS5 table)."""
+        """The word index (the catalog's full-text table)."""
         return self.catalog
 
     @property
