@@ -1,4 +1,4 @@
-"""Cost of the facets that need a model: tags (CLIP zero-shot) and objects (Florence-2 <OD>).
+"""Cost of the facets that need a model: tags (CLIP zero-shot), objects (Florence-2 <OD>), depth.
 
 Uses the default architectures at full size with random weights (same compute as the real
 models; the tags and boxes themselves are meaningless):
@@ -33,6 +33,7 @@ from picsift.config import Settings
 from picsift.describe.tagging import Tagger
 from picsift.describe.vocabularies import find_vocabularies
 from picsift.models.captioner import TransformersCaptioner
+from picsift.models.depth import TransformersDepth
 from picsift.models.openclip import OpenClipEmbedder
 from picsift.models.tiny import build_full_size_random
 from picsift.models.zeroshot import LabelBanks
@@ -106,12 +107,27 @@ def bench_objects(models_dir: Path, images: int, tokens: int, rounds: int) -> di
     }
 
 
+def bench_depth(models_dir: Path, images: int, rounds: int) -> dict[str, Any]:
+    """The depth facet's model: Depth Anything V2 Small's architecture at 518 px."""
+    folder = build_full_size_random("depth-anything-v2-small", models_dir / "depth")
+    estimator = TransformersDepth(folder, "bench:depth-random", torch.device("cpu"))
+    photos = _photos(images)
+    estimator.estimate(photos[:1], 64)  # warm-up
+    per_image = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        estimator.estimate(photos, 64)
+        per_image.append((time.perf_counter() - start) / len(photos))
+    return {"images": len(photos), "depth_s_per_image": round(statistics.median(per_image), 3)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--images", type=int, default=6)
     ap.add_argument("--tokens", type=int, default=64)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--skip-objects", action="store_true")
+    ap.add_argument("--skip-depth", action="store_true")
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "model_facets.json")
     args = ap.parse_args()
     torch.set_num_threads(os.cpu_count() or 1)
@@ -129,6 +145,9 @@ def main() -> None:
                 work / "models", args.images, args.tokens, args.rounds
             )
             print(json.dumps(result["objects"]), flush=True)
+        if not args.skip_depth:
+            result["depth"] = bench_depth(work / "models", args.images, args.rounds)
+            print(json.dumps(result["depth"]), flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"wrote {args.out}")

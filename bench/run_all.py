@@ -150,6 +150,9 @@ def _model_facets(d: dict[str, Any]) -> list[str]:
             f"objects: {objects.get('objects_s_per_image')} s per image at "
             f"{objects.get('tokens')} tokens (x{objects.get('objects_over_caption')} a caption)"
         )
+    depth = d.get("depth", {})
+    if depth:
+        out.append(f"depth: {depth.get('depth_s_per_image')} s per image (518 px)")
     return out
 
 

@@ -11,7 +11,13 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image
 
-from picsift.models.base import CaptionerBase, Detection, EmbedderBase, TextEmbedderBase
+from picsift.models.base import (
+    CaptionerBase,
+    DepthEstimatorBase,
+    Detection,
+    EmbedderBase,
+    TextEmbedderBase,
+)
 from picsift.models.presets import ModelSpec, Preset
 
 _COLOURS = {
@@ -120,6 +126,7 @@ class FakeModels:
         self._embedder.model_id = self._preset.embedder.model_id
         self._captioner = FakeDetectingCaptioner() if detector else FakeCaptioner()
         self._text = FakeTextEmbedder()
+        self._depth = FakeDepth()
         self._text.model_id = (
             self._preset.text_embedder.model_id if self._preset.text_embedder else ""
         )
@@ -136,6 +143,9 @@ class FakeModels:
 
     def text_embedder(self) -> FakeTextEmbedder:
         return self._text
+
+    def depth(self) -> FakeDepth:
+        return self._depth
 
 
 class FakeTextEmbedder(TextEmbedderBase):
@@ -157,3 +167,15 @@ class FakeTextEmbedder(TextEmbedderBase):
             for w in words:
                 out[i, sum(map(ord, w)) % self.dim] += 1.0
         return out
+
+
+class FakeDepth(DepthEstimatorBase):
+    """Depth = brightness: light pixels are near, dark ones far (so tests paint depth)."""
+
+    model_id = "fake:depth"
+
+    def _preprocess(self, images: Sequence[Image.Image]) -> list[np.ndarray]:
+        return [np.asarray(im.convert("L"), np.float32) for im in images]
+
+    def _forward(self, batch: list[np.ndarray]) -> list[np.ndarray]:
+        return batch

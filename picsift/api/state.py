@@ -20,7 +20,7 @@ from picsift.config import Settings
 from picsift.imaging.sandbox import DecodeSandbox
 from picsift.library.models import choose_preset
 from picsift.library.service import LibraryService
-from picsift.models.base import Captioner, ImageTextEmbedder, TextEmbedder
+from picsift.models.base import Captioner, DepthEstimator, ImageTextEmbedder, TextEmbedder
 from picsift.models.presets import Preset
 from picsift.models.provider import ModelProvider, ModelSource
 from picsift.search import SearchService
@@ -60,6 +60,12 @@ class TrackedModels:
     def text_embedder(self) -> TextEmbedder:
         model = self._inner.text_embedder()
         self._mark("text_embedder")
+        return model
+
+    def depth(self) -> DepthEstimator:
+        """Loaded on first use only: the depth facet is opt-in."""
+        model = self._inner.depth()
+        self._mark("depth")
         return model
 
     @property

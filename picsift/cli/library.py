@@ -300,7 +300,7 @@ def facets(
         chosen = split_list(names) or index_facet_names(settings)
         provider = None
         with Store.open(settings) as store:
-            if FACETS.needing("clip", chosen) or FACETS.needing("detector", chosen):
+            if FACETS.needing_models(chosen):
                 preset = preset_for(settings, models, store)
                 warn_meaningless(preset)
                 provider = ModelProvider(settings, preset)

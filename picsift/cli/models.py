@@ -9,10 +9,16 @@ from rich.table import Table
 
 from picsift.cli.common import HomeOpt, out, preset_for, settings_for, user_errors
 from picsift.errors import PicsiftError
-from picsift.models.presets import PresetCatalog
+from picsift.models.presets import ModelSpec, Preset, PresetCatalog
 from picsift.models.provider import ModelProvider
 
 models_app = typer.Typer(help="List, fetch and build model weights.", no_args_is_help=True)
+
+
+def _specs(preset: Preset) -> list[ModelSpec]:
+    """Every model of a preset (the text and depth models too)."""
+    found = [preset.embedder, preset.captioner, preset.text_embedder, preset.depth]
+    return [s for s in found if s is not None]
 
 
 @models_app.command("list")
@@ -22,16 +28,17 @@ def models_list(home: HomeOpt = None) -> None:
 
     settings = settings_for(home)
     catalog = PresetCatalog(settings.home / "presets.toml")
-    table = Table("preset", "embedder", "captioner", "weights here", "description")
+    table = Table("preset", "embedder", "captioner", "licences", "weights here", "description")
     for name in catalog.names():
         p = catalog.preset(name)
+        licences = ", ".join(dict.fromkeys(s.license for s in _specs(p)))
         here = all(
             locate.is_complete(settings.resolved_models_dir / s.folder_name, s)
             for s in (p.embedder, p.captioner)
         )
         built = all(s.build for s in (p.embedder, p.captioner))
         state = "yes" if here else ("built on first use" if built else "no")
-        table.add_row(name, p.embedder.repo, p.captioner.repo, state, p.description)
+        table.add_row(name, p.embedder.repo, p.captioner.repo, licences, state, p.description)
     out.print(table)
 
 
@@ -45,7 +52,7 @@ def models_pull(
         settings = settings_for(home)
         preset = preset_for(settings, name)
         provider = ModelProvider(settings, preset)
-        for spec in (preset.embedder, preset.captioner):
+        for spec in _specs(preset):
             out.print(f"{spec.name}: {provider.folder(spec)}", highlight=False)
 
 

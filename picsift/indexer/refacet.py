@@ -38,7 +38,7 @@ def recompute_facets(
     alone. Returns (images updated, files that could not be read).
     """
     FACETS.check_names(names)
-    needs_models = FACETS.needing("clip", names) + FACETS.needing("detector", names)
+    needs_models = FACETS.needing_models(names)
     if needs_models and models is None:
         raise PicsiftError(f"recomputing {sorted(needs_models)} needs the models")
     rows = store.catalog.analysed_rows()

@@ -138,6 +138,47 @@ class ObjectDetector(Protocol):
     def detect_objects(self, images: Sequence[Image.Image]) -> list[list[Detection]]: ...
 
 
+class DepthEstimator(Protocol):
+    """Relative depth per pixel: larger is nearer (inverse depth, as monocular models give)."""
+
+    model_id: str
+
+    def estimate(self, images: Sequence[Image.Image], side: int) -> list[np.ndarray]:
+        """One ``side`` x ``side`` float32 map per image, scaled to 0 (farthest) .. 1
+        (nearest) within that image."""
+        ...
+
+
+class DepthEstimatorBase(ABC):
+    """Preprocess, forward, then one place that scales each map to 0..1 at ``side``."""
+
+    model_id: str
+    runtime: str = "torch"
+
+    def estimate(self, images: Sequence[Image.Image], side: int) -> list[np.ndarray]:
+        if len(images) == 0:
+            return []
+        return [_unit_map(m, side) for m in self._forward(self._preprocess(images))]
+
+    @abstractmethod
+    def _preprocess(self, images: Sequence[Image.Image]) -> Any: ...
+
+    @abstractmethod
+    def _forward(self, batch: Any) -> list[np.ndarray]: ...
+
+
+def _unit_map(raw: np.ndarray, side: int) -> np.ndarray:
+    """``raw`` resized to ``side`` x ``side`` and scaled to 0..1 (a flat map is all 0.5)."""
+    small = np.asarray(
+        Image.fromarray(np.asarray(raw, np.float32)).resize((side, side), Image.Resampling.BOX),
+        np.float32,
+    )
+    low, high = float(small.min()), float(small.max())
+    if not np.isfinite(low) or not np.isfinite(high) or high - low < 1e-6:
+        return np.full((side, side), 0.5, np.float32)
+    return (small - low) / (high - low)
+
+
 class CaptionerBase(ABC):
     """Same split for captioners: preprocess, generate, decode."""
 

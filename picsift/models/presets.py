@@ -15,8 +15,9 @@ from typing import Any, Literal
 
 from picsift.errors import PresetError
 
-ModelKind = Literal["embedder", "captioner", "text_embedder"]
+ModelKind = Literal["embedder", "captioner", "text_embedder", "depth"]
 DEFAULT_TEXT_EMBEDDER = "minilm-l6"
+DEFAULT_DEPTH = "depth-anything-v2-small"
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class Preset:
     embedder: ModelSpec
     captioner: ModelSpec
     text_embedder: ModelSpec | None = None
+    depth: ModelSpec | None = None  # monocular depth, for the opt-in depth facet
     description: str = ""
     meaningless: bool = False
 
@@ -77,9 +79,9 @@ def _model_spec(name: str, raw: dict[str, Any]) -> ModelSpec:
     unknown = set(raw) - known
     if unknown:
         raise PresetError(f"model '{name}': unknown fields {sorted(unknown)}")
-    if raw.get("kind") not in ("embedder", "captioner", "text_embedder"):
+    if raw.get("kind") not in ("embedder", "captioner", "text_embedder", "depth"):
         raise PresetError(
-            f"model '{name}': kind must be 'embedder', 'captioner' or 'text_embedder'"
+            f"model '{name}': kind must be 'embedder', 'captioner', 'text_embedder' or 'depth'"
         )
     for required in ("backend", "repo"):
         if not raw.get(required):
@@ -116,14 +118,16 @@ class PresetCatalog:
             raise PresetError(f"unknown preset '{name}'; choose one of: {', '.join(self.names())}")
         embedder, captioner = self.model(raw["embedder"]), self.model(raw["captioner"])
         text_embedder = self.model(raw.get("text_embedder", DEFAULT_TEXT_EMBEDDER))
-        kinds = (embedder.kind, captioner.kind, text_embedder.kind)
-        if kinds != ("embedder", "captioner", "text_embedder"):
+        depth = self.model(raw.get("depth", DEFAULT_DEPTH))
+        kinds = (embedder.kind, captioner.kind, text_embedder.kind, depth.kind)
+        if kinds != ("embedder", "captioner", "text_embedder", "depth"):
             raise PresetError(f"preset '{name}': a model entry has the wrong kind")
         return Preset(
             name=name,
             embedder=embedder,
             captioner=captioner,
             text_embedder=text_embedder,
+            depth=depth,
             description=raw.get("description", ""),
             meaningless=bool(raw.get("meaningless", False)),
         )

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from picsift.config import Settings
 from picsift.errors import ModelUnavailableError, PicsiftError, PresetError
 from picsift.models import locate
-from picsift.models.base import Captioner, ImageTextEmbedder, TextEmbedder
+from picsift.models.base import Captioner, DepthEstimator, ImageTextEmbedder, TextEmbedder
 from picsift.models.presets import ModelSpec, Preset
 from picsift.models.runtime import configure_threads, pick_device, quiet_loading
 
@@ -31,6 +31,8 @@ class ModelSource(Protocol):
     def captioner(self) -> Captioner: ...
 
     def text_embedder(self) -> TextEmbedder: ...
+
+    def depth(self) -> DepthEstimator: ...
 
 
 def _build_tiny(name: str, target: Path) -> Path:
@@ -61,6 +63,10 @@ def _load(spec: ModelSpec, folder: Path, settings: Settings) -> Any:
         if settings.captioner_runtime:
             options["runtime"] = settings.captioner_runtime
         return TransformersCaptioner(folder, spec.model_id, device, options)
+    if spec.backend == "transformers_depth":
+        from picsift.models.depth import TransformersDepth
+
+        return TransformersDepth(folder, spec.model_id, device)
     if spec.backend == "sentence_transformers":
         from picsift.models.sentence import SentenceTransformerEmbedder
 
@@ -98,6 +104,13 @@ class ModelProvider:
         if spec is None:
             raise ModelUnavailableError(f"preset '{self._preset.name}' has no text embedder")
         model: TextEmbedder = self._get(spec)
+        return model
+
+    def depth(self) -> DepthEstimator:
+        spec = self._preset.depth
+        if spec is None:
+            raise ModelUnavailableError(f"preset '{self._preset.name}' has no depth model")
+        model: DepthEstimator = self._get(spec)
         return model
 
     def folder(self, spec: ModelSpec) -> Path:

@@ -27,7 +27,13 @@ import transformers as tf  # lazy: the heavy submodules load on first attribute 
 
 from picsift.errors import PresetError
 
-TINY_KINDS: tuple[str, ...] = ("tiny-clip", "tiny-florence-2", "tiny-blip", "tiny-git")
+TINY_KINDS: tuple[str, ...] = (
+    "tiny-clip",
+    "tiny-florence-2",
+    "tiny-blip",
+    "tiny-git",
+    "tiny-depth",
+)
 
 CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073]
 CLIP_STD = [0.26862954, 0.26130258, 0.27577711]
@@ -332,10 +338,43 @@ def build_full_size_random(kind: str, target: Path, *, seed: int = 0) -> Path:
     builders: dict[str, Callable[[Path], None]] = {
         "clip-vit-b-32": lambda out: _build_clip(out, full_size=True),
         "florence-2-base": lambda out: _build_florence(out, full_size=True),
+        "depth-anything-v2-small": lambda out: _build_depth(out, full_size=True),
     }
     if kind not in builders:
         raise PresetError(f"no full-size random build for '{kind}'; known: {sorted(builders)}")
     return _build_into(builders[kind], Path(target), seed)
+
+
+def _build_depth(out: Path, full_size: bool = False) -> None:
+    """DepthAnythingForDepthEstimation (DINOv2 backbone) + DPTImageProcessor, as
+    Depth-Anything-V2-Small-hf: tiny at a 140 px input (a multiple of the 14 px patch), or
+    full size (ViT-S/14 at 518 px, the published configuration)."""
+    side = 518 if full_size else 140
+    if full_size:
+        dims: dict[str, Any] = dict(hidden_size=384, num_hidden_layers=12, num_attention_heads=6)
+        dims.update(intermediate_size=1536, out_features=["stage3", "stage6", "stage9", "stage12"])
+        neck: dict[str, Any] = dict(
+            reassemble_hidden_size=384, neck_hidden_sizes=[48, 96, 192, 384]
+        )
+        neck.update(fusion_hidden_size=64, head_hidden_size=32)
+    else:
+        dims = dict(hidden_size=32, num_hidden_layers=4, num_attention_heads=2)
+        dims.update(intermediate_size=64, out_features=["stage1", "stage2", "stage3", "stage4"])
+        neck = dict(reassemble_hidden_size=32, neck_hidden_sizes=[8, 16, 32, 32])
+        neck.update(fusion_hidden_size=16, head_hidden_size=8)
+    backbone = tf.Dinov2Config(reshape_hidden_states=False, image_size=side, patch_size=14, **dims)
+    config = tf.DepthAnythingConfig(backbone_config=backbone, patch_size=14, **neck)
+    processor = tf.DPTImageProcessor(
+        do_resize=True,
+        size={"height": side, "width": side},
+        keep_aspect_ratio=True,
+        ensure_multiple_of=14,
+        resample=BICUBIC,
+        image_mean=[0.485, 0.456, 0.406],
+        image_std=[0.229, 0.224, 0.225],
+    )
+    tf.DepthAnythingForDepthEstimation(config).eval().save_pretrained(out)
+    processor.save_pretrained(out)
 
 
 _BUILDERS: dict[str, Callable[[Path], None]] = {
@@ -343,4 +382,5 @@ _BUILDERS: dict[str, Callable[[Path], None]] = {
     "tiny-florence-2": _build_florence,
     "tiny-blip": _build_blip,
     "tiny-git": _build_git,
+    "tiny-depth": _build_depth,
 }

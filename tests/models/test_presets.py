@@ -42,3 +42,22 @@ def test_unknown_names_are_clear(tmp_path: Path) -> None:
     bad.write_text('[models.x]\nkind = "embedder"\nbackend = "open_clip"\nrepo = "a/b"\nfoo = 1\n')
     with pytest.raises(PresetError, match="unknown fields"):
         PresetCatalog(bad)
+
+
+def test_models_list_shows_licences_and_pull_covers_every_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from picsift.cli import app
+
+    monkeypatch.setenv("PICSIFT_MODELS_DIR", str(tmp_path / "models"))
+    runner = CliRunner()
+    listed = runner.invoke(app, ["models", "list"], env={"COLUMNS": "250"})
+    assert listed.exit_code == 0, listed.output
+    default = next(line for line in listed.stdout.splitlines() if " default " in line)
+    assert "MIT" in default and "Apache-2.0" in default  # CLIP, Florence-2; MiniLM, depth
+    pulled = runner.invoke(app, ["models", "pull", "tiny"])
+    assert pulled.exit_code == 0, pulled.output
+    assert "tiny-depth:" in pulled.stdout and "minilm-l6:" in pulled.stdout
+    assert (tmp_path / "models" / "picsift--tiny-depth" / "config.json").is_file()

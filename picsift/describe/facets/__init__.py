@@ -13,12 +13,13 @@ from collections.abc import Sequence
 
 from PIL import Image
 
-from picsift.describe.facets import colours, composition, objects, tags, text
+from picsift.describe.facets import colours, composition, depth, objects, tags, text
 from picsift.describe.facets.base import Facet, FacetBatch, FacetUnavailable
 from picsift.describe.facets.registry import FacetRegistry, UnknownFacetError
 from picsift.describe.model import DescriptionBase
 
-# Composition before objects: the largest detected object becomes its subject.
+# Composition before objects: the largest detected object becomes its subject; objects
+# before depth, which places them in front or at the back.
 FACETS = FacetRegistry(
     [
         colours.FACET,
@@ -26,6 +27,7 @@ FACETS = FacetRegistry(
         text.FACET,
         tags.FACET,
         objects.FACET,
+        depth.FACET,
     ]
 )
 

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import create_model
 
-from picsift.describe.facets.base import PER_IMAGE_NEEDS, Facet
+from picsift.describe.facets.base import MODEL_NEEDS, PER_IMAGE_NEEDS, Facet
 from picsift.describe.model import DescriptionBase
 from picsift.errors import PicsiftError
 
@@ -92,6 +92,11 @@ class FacetRegistry:
     def needing(self, need: str, names: Iterable[str]) -> list[str]:
         wanted = set(names)
         return [n for n, f in self._facets.items() if n in wanted and need in f.needs]
+
+    def needing_models(self, names: Iterable[str]) -> list[str]:
+        """Of ``names``, the facets that need one of the preset's models."""
+        wanted = set(names)
+        return [n for n, f in self._facets.items() if n in wanted and f.needs & MODEL_NEEDS]
 
     def fields_of(self, name: str) -> tuple[str, ...]:
         facet = self._facets.get(name)
