@@ -7,6 +7,7 @@ the production code's; only the forward pass is fake.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
 import numpy as np
 from PIL import Image
@@ -127,6 +128,7 @@ class FakeModels:
         self._captioner = FakeDetectingCaptioner() if detector else FakeCaptioner()
         self._text = FakeTextEmbedder()
         self._depth = FakeDepth()
+        self._segmenter = FakeSegmenter()
         self._text.model_id = (
             self._preset.text_embedder.model_id if self._preset.text_embedder else ""
         )
@@ -146,6 +148,9 @@ class FakeModels:
 
     def depth(self) -> FakeDepth:
         return self._depth
+
+    def segmenter(self) -> FakeSegmenter:
+        return self._segmenter
 
 
 class FakeTextEmbedder(TextEmbedderBase):
@@ -179,3 +184,17 @@ class FakeDepth(DepthEstimatorBase):
 
     def _forward(self, batch: list[np.ndarray]) -> list[np.ndarray]:
         return batch
+
+
+class FakeSegmenter:
+    """Classes by brightness: dark pixels are wall, middle ones floor, light ones window."""
+
+    model_id = "fake:segmenter"
+    labels: ClassVar[list[str]] = ["wall", "floor", "windowpane, window"]
+
+    def segment(self, images: Sequence[Image.Image], side: int) -> list[np.ndarray]:
+        out = []
+        for image in images:
+            grey = np.asarray(image.convert("L").resize((side, side), Image.Resampling.NEAREST))
+            out.append(np.digitize(grey, [85, 170]).astype(np.int32))
+        return out

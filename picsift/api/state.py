@@ -20,7 +20,13 @@ from picsift.config import Settings
 from picsift.imaging.sandbox import DecodeSandbox
 from picsift.library.models import choose_preset
 from picsift.library.service import LibraryService
-from picsift.models.base import Captioner, DepthEstimator, ImageTextEmbedder, TextEmbedder
+from picsift.models.base import (
+    Captioner,
+    DepthEstimator,
+    ImageTextEmbedder,
+    Segmenter,
+    TextEmbedder,
+)
 from picsift.models.presets import Preset
 from picsift.models.provider import ModelProvider, ModelSource
 from picsift.search import SearchService
@@ -66,6 +72,12 @@ class TrackedModels:
         """Loaded on first use only: the depth facet is opt-in."""
         model = self._inner.depth()
         self._mark("depth")
+        return model
+
+    def segmenter(self) -> Segmenter:
+        """Loaded on first use only: the regions facet is opt-in."""
+        model = self._inner.segmenter()
+        self._mark("segmenter")
         return model
 
     @property

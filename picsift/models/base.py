@@ -179,6 +179,21 @@ def _unit_map(raw: np.ndarray, side: int) -> np.ndarray:
     return (small - low) / (high - low)
 
 
+class Segmenter(Protocol):
+    """Semantic segmentation: a class per pixel, from the model's own class list."""
+
+    model_id: str
+
+    def segment(self, images: Sequence[Image.Image], side: int) -> list[np.ndarray]:
+        """One ``side`` x ``side`` int map of class ids per image (see :attr:`labels`)."""
+        ...
+
+    @property
+    def labels(self) -> list[str]:
+        """Class id -> name."""
+        ...
+
+
 class CaptionerBase(ABC):
     """Same split for captioners: preprocess, generate, decode."""
 

@@ -15,9 +15,11 @@ from typing import Any, Literal
 
 from picsift.errors import PresetError
 
-ModelKind = Literal["embedder", "captioner", "text_embedder", "depth"]
+ModelKind = Literal["embedder", "captioner", "text_embedder", "depth", "segmenter"]
+KINDS: tuple[ModelKind, ...] = ("embedder", "captioner", "text_embedder", "depth", "segmenter")
 DEFAULT_TEXT_EMBEDDER = "minilm-l6"
 DEFAULT_DEPTH = "depth-anything-v2-small"
+DEFAULT_SEGMENTER = "upernet-convnext-tiny"
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class Preset:
     captioner: ModelSpec
     text_embedder: ModelSpec | None = None
     depth: ModelSpec | None = None  # monocular depth, for the opt-in depth facet
+    segmenter: ModelSpec | None = None  # semantic segmentation, for the opt-in regions facet
     description: str = ""
     meaningless: bool = False
 
@@ -79,10 +82,8 @@ def _model_spec(name: str, raw: dict[str, Any]) -> ModelSpec:
     unknown = set(raw) - known
     if unknown:
         raise PresetError(f"model '{name}': unknown fields {sorted(unknown)}")
-    if raw.get("kind") not in ("embedder", "captioner", "text_embedder", "depth"):
-        raise PresetError(
-            f"model '{name}': kind must be 'embedder', 'captioner', 'text_embedder' or 'depth'"
-        )
+    if raw.get("kind") not in KINDS:
+        raise PresetError(f"model '{name}': kind must be one of {', '.join(KINDS)}")
     for required in ("backend", "repo"):
         if not raw.get(required):
             raise PresetError(f"model '{name}': missing '{required}'")
@@ -119,8 +120,9 @@ class PresetCatalog:
         embedder, captioner = self.model(raw["embedder"]), self.model(raw["captioner"])
         text_embedder = self.model(raw.get("text_embedder", DEFAULT_TEXT_EMBEDDER))
         depth = self.model(raw.get("depth", DEFAULT_DEPTH))
-        kinds = (embedder.kind, captioner.kind, text_embedder.kind, depth.kind)
-        if kinds != ("embedder", "captioner", "text_embedder", "depth"):
+        segmenter = self.model(raw.get("segmenter", DEFAULT_SEGMENTER))
+        models = (embedder, captioner, text_embedder, depth, segmenter)
+        if tuple(m.kind for m in models) != KINDS:
             raise PresetError(f"preset '{name}': a model entry has the wrong kind")
         return Preset(
             name=name,
@@ -128,6 +130,7 @@ class PresetCatalog:
             captioner=captioner,
             text_embedder=text_embedder,
             depth=depth,
+            segmenter=segmenter,
             description=raw.get("description", ""),
             meaningless=bool(raw.get("meaningless", False)),
         )

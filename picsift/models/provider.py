@@ -15,7 +15,13 @@ from typing import Any, Protocol
 from picsift.config import Settings
 from picsift.errors import ModelUnavailableError, PicsiftError, PresetError
 from picsift.models import locate
-from picsift.models.base import Captioner, DepthEstimator, ImageTextEmbedder, TextEmbedder
+from picsift.models.base import (
+    Captioner,
+    DepthEstimator,
+    ImageTextEmbedder,
+    Segmenter,
+    TextEmbedder,
+)
 from picsift.models.presets import ModelSpec, Preset
 from picsift.models.runtime import configure_threads, pick_device, quiet_loading
 
@@ -33,6 +39,8 @@ class ModelSource(Protocol):
     def text_embedder(self) -> TextEmbedder: ...
 
     def depth(self) -> DepthEstimator: ...
+
+    def segmenter(self) -> Segmenter: ...
 
 
 def _build_tiny(name: str, target: Path) -> Path:
@@ -67,6 +75,10 @@ def _load(spec: ModelSpec, folder: Path, settings: Settings) -> Any:
         from picsift.models.depth import TransformersDepth
 
         return TransformersDepth(folder, spec.model_id, device)
+    if spec.backend == "transformers_segmentation":
+        from picsift.models.segment import TransformersSegmenter
+
+        return TransformersSegmenter(folder, spec.model_id, device)
     if spec.backend == "sentence_transformers":
         from picsift.models.sentence import SentenceTransformerEmbedder
 
@@ -111,6 +123,13 @@ class ModelProvider:
         if spec is None:
             raise ModelUnavailableError(f"preset '{self._preset.name}' has no depth model")
         model: DepthEstimator = self._get(spec)
+        return model
+
+    def segmenter(self) -> Segmenter:
+        spec = self._preset.segmenter
+        if spec is None:
+            raise ModelUnavailableError(f"preset '{self._preset.name}' has no segmenter")
+        model: Segmenter = self._get(spec)
         return model
 
     def folder(self, spec: ModelSpec) -> Path:

@@ -33,6 +33,7 @@ TINY_KINDS: tuple[str, ...] = (
     "tiny-blip",
     "tiny-git",
     "tiny-depth",
+    "tiny-segmenter",
 )
 
 CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073]
@@ -377,10 +378,29 @@ def _build_depth(out: Path, full_size: bool = False) -> None:
     processor.save_pretrained(out)
 
 
+# A few of ADE20K's class names, in its order: the tiny segmenter's classes (the real one has
+# all 150 in its config).
+TINY_SEGMENTER_LABELS = ("wall", "building", "sky", "floor", "tree", "bed", "windowpane", "sea")
+
+
+def _build_segmenter(out: Path) -> None:
+    """UperNetForSemanticSegmentation (ConvNeXt backbone) + SegformerImageProcessor, as
+    openmmlab/upernet-convnext-tiny, at toy sizes and a 128 px input."""
+    labels = list(TINY_SEGMENTER_LABELS)
+    stages: dict[str, Any] = dict(out_features=["stage1", "stage2", "stage3", "stage4"])
+    backbone = tf.ConvNextConfig(hidden_sizes=[8, 16, 32, 64], depths=[1, 1, 1, 1], **stages)
+    head: dict[str, Any] = dict(hidden_size=16, use_auxiliary_head=False, num_labels=len(labels))
+    head.update(id2label=dict(enumerate(labels)), label2id={n: i for i, n in enumerate(labels)})
+    config = tf.UperNetConfig(backbone_config=backbone, **head)
+    tf.UperNetForSemanticSegmentation(config).eval().save_pretrained(out)
+    tf.SegformerImageProcessor(size={"height": 128, "width": 128}).save_pretrained(out)
+
+
 _BUILDERS: dict[str, Callable[[Path], None]] = {
     "tiny-clip": _build_clip,
     "tiny-florence-2": _build_florence,
     "tiny-blip": _build_blip,
     "tiny-git": _build_git,
     "tiny-depth": _build_depth,
+    "tiny-segmenter": _build_segmenter,
 }

@@ -13,7 +13,16 @@ from collections.abc import Sequence
 
 from PIL import Image
 
-from picsift.describe.facets import colours, composition, depth, objects, tags, text
+from picsift.describe.facets import (
+    colours,
+    composition,
+    depth,
+    edges,
+    objects,
+    regions,
+    tags,
+    text,
+)
 from picsift.describe.facets.base import Facet, FacetBatch, FacetUnavailable
 from picsift.describe.facets.registry import FacetRegistry, UnknownFacetError
 from picsift.describe.model import DescriptionBase
@@ -28,6 +37,8 @@ FACETS = FacetRegistry(
         tags.FACET,
         objects.FACET,
         depth.FACET,
+        regions.FACET,
+        edges.FACET,
     ]
 )
 
