@@ -17,6 +17,7 @@ from picsift.models.base import (
     DepthEstimatorBase,
     Detection,
     EmbedderBase,
+    Keypoints,
     TextEmbedderBase,
 )
 from picsift.models.presets import ModelSpec, Preset
@@ -129,6 +130,7 @@ class FakeModels:
         self._text = FakeTextEmbedder()
         self._depth = FakeDepth()
         self._segmenter = FakeSegmenter()
+        self._pose = FakePose()
         self._text.model_id = (
             self._preset.text_embedder.model_id if self._preset.text_embedder else ""
         )
@@ -151,6 +153,9 @@ class FakeModels:
 
     def segmenter(self) -> FakeSegmenter:
         return self._segmenter
+
+    def pose(self) -> FakePose:
+        return self._pose
 
 
 class FakeTextEmbedder(TextEmbedderBase):
@@ -198,3 +203,31 @@ class FakeSegmenter:
             grey = np.asarray(image.convert("L").resize((side, side), Image.Resampling.NEAREST))
             out.append(np.digitize(grey, [85, 170]).astype(np.int32))
         return out
+
+
+class FakePose:
+    """Keypoints of a person standing upright and facing the camera, inside each box; a box
+    wider than tall holds a person lying down (the torso across it)."""
+
+    model_id = "fake:pose"
+
+    def keypoints(
+        self,
+        images: Sequence[Image.Image],
+        boxes: Sequence[Sequence[tuple[float, float, float, float]]],
+    ) -> list[list[Keypoints]]:
+        return [[_fake_keypoints(box) for box in image_boxes] for image_boxes in boxes]
+
+
+def _fake_keypoints(box: tuple[float, float, float, float]) -> Keypoints:
+    x0, y0, x1, y1 = box
+    w, h = x1 - x0, y1 - y0
+    # (along, across) positions in the box for COCO's 17 points, upright
+    upright = [(0.5, 0.1), (0.45, 0.08), (0.55, 0.08), (0.4, 0.1), (0.6, 0.1)]
+    upright += [(0.35, 0.25), (0.65, 0.25), (0.3, 0.4), (0.7, 0.4), (0.3, 0.5), (0.7, 0.5)]
+    upright += [(0.4, 0.55), (0.6, 0.55), (0.4, 0.75), (0.6, 0.75), (0.4, 0.95), (0.6, 0.95)]
+    if w > h:  # lying: the body runs along x
+        points = tuple((x0 + v * w, y0 + u * h) for u, v in upright)
+    else:
+        points = tuple((x0 + u * w, y0 + v * h) for u, v in upright)
+    return Keypoints(points, tuple([0.9] * 17))

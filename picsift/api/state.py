@@ -24,6 +24,7 @@ from picsift.models.base import (
     Captioner,
     DepthEstimator,
     ImageTextEmbedder,
+    PoseEstimator,
     Segmenter,
     TextEmbedder,
 )
@@ -78,6 +79,12 @@ class TrackedModels:
         """Loaded on first use only: the regions facet is opt-in."""
         model = self._inner.segmenter()
         self._mark("segmenter")
+        return model
+
+    def pose(self) -> PoseEstimator:
+        """Loaded on first use only: the people facet is opt-in."""
+        model = self._inner.pose()
+        self._mark("pose")
         return model
 
     @property

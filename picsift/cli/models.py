@@ -18,7 +18,7 @@ models_app = typer.Typer(help="List, fetch and build model weights.", no_args_is
 def _specs(preset: Preset) -> list[ModelSpec]:
     """Every model of a preset (the text and depth models too)."""
     found = [preset.embedder, preset.captioner, preset.text_embedder, preset.depth]
-    found.append(preset.segmenter)
+    found += [preset.segmenter, preset.pose]
     return [s for s in found if s is not None]
 
 

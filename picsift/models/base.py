@@ -194,6 +194,29 @@ class Segmenter(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Keypoints:
+    """One person's body keypoints (COCO's 17, in its order), as (x, y) normalised to 0..1 of
+    the image, each with the model's confidence."""
+
+    points: tuple[tuple[float, float], ...]
+    scores: tuple[float, ...]
+
+
+class PoseEstimator(Protocol):
+    """Body keypoints of the people in given boxes (a detector finds the boxes)."""
+
+    model_id: str
+
+    def keypoints(
+        self,
+        images: Sequence[Image.Image],
+        boxes: Sequence[Sequence[tuple[float, float, float, float]]],
+    ) -> list[list[Keypoints]]:
+        """Per image, per box (x0, y0, x1, y1 normalised), that person's keypoints."""
+        ...
+
+
 class CaptionerBase(ABC):
     """Same split for captioners: preprocess, generate, decode."""
 

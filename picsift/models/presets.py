@@ -15,11 +15,19 @@ from typing import Any, Literal
 
 from picsift.errors import PresetError
 
-ModelKind = Literal["embedder", "captioner", "text_embedder", "depth", "segmenter"]
-KINDS: tuple[ModelKind, ...] = ("embedder", "captioner", "text_embedder", "depth", "segmenter")
+ModelKind = Literal["embedder", "captioner", "text_embedder", "depth", "segmenter", "pose"]
+KINDS: tuple[ModelKind, ...] = (
+    "embedder",
+    "captioner",
+    "text_embedder",
+    "depth",
+    "segmenter",
+    "pose",
+)
 DEFAULT_TEXT_EMBEDDER = "minilm-l6"
 DEFAULT_DEPTH = "depth-anything-v2-small"
 DEFAULT_SEGMENTER = "upernet-convnext-tiny"
+DEFAULT_POSE = "vitpose-base-simple"
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,7 @@ class Preset:
     text_embedder: ModelSpec | None = None
     depth: ModelSpec | None = None  # monocular depth, for the opt-in depth facet
     segmenter: ModelSpec | None = None  # semantic segmentation, for the opt-in regions facet
+    pose: ModelSpec | None = None  # body keypoints, for the opt-in people facet
     description: str = ""
     meaningless: bool = False
 
@@ -121,7 +130,8 @@ class PresetCatalog:
         text_embedder = self.model(raw.get("text_embedder", DEFAULT_TEXT_EMBEDDER))
         depth = self.model(raw.get("depth", DEFAULT_DEPTH))
         segmenter = self.model(raw.get("segmenter", DEFAULT_SEGMENTER))
-        models = (embedder, captioner, text_embedder, depth, segmenter)
+        pose = self.model(raw.get("pose", DEFAULT_POSE))
+        models = (embedder, captioner, text_embedder, depth, segmenter, pose)
         if tuple(m.kind for m in models) != KINDS:
             raise PresetError(f"preset '{name}': a model entry has the wrong kind")
         return Preset(
@@ -131,6 +141,7 @@ class PresetCatalog:
             text_embedder=text_embedder,
             depth=depth,
             segmenter=segmenter,
+            pose=pose,
             description=raw.get("description", ""),
             meaningless=bool(raw.get("meaningless", False)),
         )

@@ -19,6 +19,7 @@ from picsift.models.base import (
     Captioner,
     DepthEstimator,
     ImageTextEmbedder,
+    PoseEstimator,
     Segmenter,
     TextEmbedder,
 )
@@ -41,6 +42,8 @@ class ModelSource(Protocol):
     def depth(self) -> DepthEstimator: ...
 
     def segmenter(self) -> Segmenter: ...
+
+    def pose(self) -> PoseEstimator: ...
 
 
 def _build_tiny(name: str, target: Path) -> Path:
@@ -79,6 +82,10 @@ def _load(spec: ModelSpec, folder: Path, settings: Settings) -> Any:
         from picsift.models.segment import TransformersSegmenter
 
         return TransformersSegmenter(folder, spec.model_id, device)
+    if spec.backend == "transformers_pose":
+        from picsift.models.pose import TransformersPose
+
+        return TransformersPose(folder, spec.model_id, device)
     if spec.backend == "sentence_transformers":
         from picsift.models.sentence import SentenceTransformerEmbedder
 
@@ -130,6 +137,13 @@ class ModelProvider:
         if spec is None:
             raise ModelUnavailableError(f"preset '{self._preset.name}' has no segmenter")
         model: Segmenter = self._get(spec)
+        return model
+
+    def pose(self) -> PoseEstimator:
+        spec = self._preset.pose
+        if spec is None:
+            raise ModelUnavailableError(f"preset '{self._preset.name}' has no pose model")
+        model: PoseEstimator = self._get(spec)
         return model
 
     def folder(self, spec: ModelSpec) -> Path:

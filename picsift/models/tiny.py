@@ -34,6 +34,7 @@ TINY_KINDS: tuple[str, ...] = (
     "tiny-git",
     "tiny-depth",
     "tiny-segmenter",
+    "tiny-pose",
 )
 
 CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073]
@@ -396,6 +397,18 @@ def _build_segmenter(out: Path) -> None:
     tf.SegformerImageProcessor(size={"height": 128, "width": 128}).save_pretrained(out)
 
 
+def _build_pose(out: Path) -> None:
+    """VitPoseForPoseEstimation (simple decoder, COCO's 17 keypoints) + VitPoseImageProcessor,
+    as usyd-community/vitpose-base-simple, at toy sizes and a 64 x 48 crop."""
+    small: dict[str, Any] = dict(image_size=[64, 48], patch_size=[16, 16], hidden_size=32)
+    small.update(num_hidden_layers=2, num_attention_heads=2, mlp_ratio=2, out_indices=[2])
+    backbone = tf.VitPoseBackboneConfig(**small)
+    head: dict[str, Any] = dict(use_simple_decoder=True, num_labels=17)  # COCO keypoints
+    config = tf.VitPoseConfig(backbone_config=backbone, **head)
+    tf.VitPoseForPoseEstimation(config).eval().save_pretrained(out)
+    tf.VitPoseImageProcessor(size={"height": 64, "width": 48}).save_pretrained(out)
+
+
 _BUILDERS: dict[str, Callable[[Path], None]] = {
     "tiny-clip": _build_clip,
     "tiny-florence-2": _build_florence,
@@ -403,4 +416,5 @@ _BUILDERS: dict[str, Callable[[Path], None]] = {
     "tiny-git": _build_git,
     "tiny-depth": _build_depth,
     "tiny-segmenter": _build_segmenter,
+    "tiny-pose": _build_pose,
 }

@@ -19,6 +19,7 @@ from picsift.describe.facets import (
     depth,
     edges,
     objects,
+    people,
     regions,
     tags,
     text,
@@ -28,7 +29,8 @@ from picsift.describe.facets.registry import FacetRegistry, UnknownFacetError
 from picsift.describe.model import DescriptionBase
 
 # Composition before objects: the largest detected object becomes its subject; objects
-# before depth, which places them in front or at the back.
+# before depth, which places them in front or at the back, and before people, which reuses
+# their person boxes.
 FACETS = FacetRegistry(
     [
         colours.FACET,
@@ -37,6 +39,7 @@ FACETS = FacetRegistry(
         tags.FACET,
         objects.FACET,
         depth.FACET,
+        people.FACET,
         regions.FACET,
         edges.FACET,
     ]

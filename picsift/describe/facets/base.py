@@ -25,11 +25,10 @@ if TYPE_CHECKING:
 # What a facet may need. Facets needing only "image" (and "ocr") run beside decoding, one
 # image at a time; facets needing "clip" or "detector" run on a batch after the models.
 # A facet that does not need "image" runs from stored data alone (tags from stored vectors).
-Need = Literal["image", "ocr", "clip", "detector", "depth", "segmenter"]
+Need = Literal["image", "ocr", "clip", "detector", "depth", "segmenter", "pose"]
 PER_IMAGE_NEEDS: frozenset[Need] = frozenset({"image", "ocr"})
-MODEL_NEEDS: frozenset[Need] = frozenset(
-    {"clip", "detector", "depth", "segmenter"}
-)  # the preset's models
+# The preset's models.
+MODEL_NEEDS: frozenset[Need] = frozenset({"clip", "detector", "depth", "segmenter", "pose"})
 
 # Where a facet's words go: short labels (colour names, framing, tags) or text read in the
 # image (kept verbatim). Both are searched by the words channel.
