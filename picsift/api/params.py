@@ -53,6 +53,21 @@ class SearchRequest(BaseModel):
         max_length=MAX_FILTER_VALUES,
         description="Only images with any of these tags (the tags facet's labels).",
     )
+    people: str | None = Field(
+        default=None,
+        max_length=12,
+        description="How many people (the people facet): 0, 2, 2-4 or 3+.",
+    )
+    region: list[Annotated[str, Field(max_length=100)]] = Field(
+        default_factory=list,
+        max_length=MAX_FILTER_VALUES,
+        description="Only images showing any of these regions (the regions facet), e.g. sea.",
+    )
+    shot: list[Annotated[str, Field(max_length=20)]] = Field(
+        default_factory=list,
+        max_length=MAX_FILTER_VALUES,
+        description="Only these shot scales (the depth facet): close-up, medium, wide.",
+    )
     weights: dict[str, float] | str | None = Field(
         default=None,
         description='Channel weights: {"clip": 1, "words": 0.5} or "clip:1,words:0.5".',
@@ -75,6 +90,9 @@ def search_query(
     min_height: int | None = Query(None, ge=0, le=1_000_000),
     category: list[int] = Query([], description="Category id, 0 = Unsorted (repeatable)."),
     tag: list[str] = Query([], description="Only images with this tag (repeatable)."),
+    people: str | None = Query(None, max_length=12, description="0, 2, 2-4 or 3+ people."),
+    region: list[str] = Query([], description="Only images showing this region (repeatable)."),
+    shot: list[str] = Query([], description="close-up, medium or wide (repeatable)."),
     weights: str | None = Query(None, max_length=200, description="e.g. clip:1,caption:1"),
     cutoff: float | None = Query(None, ge=0.0, lt=1.0),
     sources: str | None = Query(None, max_length=50, description="e.g. model,user"),
@@ -92,6 +110,9 @@ def search_query(
         "min_height": min_height,
         "category": category,
         "tag": tag,
+        "people": people,
+        "region": region,
+        "shot": shot,
         "weights": weights,
         "cutoff": cutoff,
         "sources": sources,
@@ -141,6 +162,9 @@ def to_options(request: SearchRequest) -> SearchOptions:
         min_height=request.min_height,
         categories=tuple(request.category),
         tags=tuple(t for t in request.tag if t.strip()),
+        people=request.people or None,
+        regions=tuple(r for r in request.region if r.strip()),
+        shots=tuple(s for s in request.shot if s.strip()),
     )
     options = SearchOptions(
         limit=request.limit,

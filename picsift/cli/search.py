@@ -103,6 +103,15 @@ def search(
         list[int] | None, typer.Option(help="Only in this category id (0 = Unsorted).")
     ] = None,
     tag: Annotated[list[str] | None, typer.Option(help="Only images with this tag.")] = None,
+    people: Annotated[
+        str | None, typer.Option(help="How many people (people facet): 0, 2, 2-4 or 3+.")
+    ] = None,
+    region: Annotated[
+        list[str] | None, typer.Option(help="Only images showing this region, e.g. sea.")
+    ] = None,
+    shot: Annotated[
+        list[str] | None, typer.Option(help="Shot scale (depth facet): close-up, medium, wide.")
+    ] = None,
     weights: WeightsOpt = None,
     channels: ChannelsOpt = None,
     cutoff: CutoffOpt = None,
@@ -127,6 +136,9 @@ def search(
             min_height=min_height,
             categories=tuple(category or ()),
             tags=tuple(tag or ()),
+            people=people,
+            regions=tuple(region or ()),
+            shots=tuple(shot or ()),
         )
         options = SearchOptions(
             limit=limit,

@@ -9,12 +9,16 @@ filtered page is never short while matching images remain.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from picsift.errors import PicsiftError
 
 MAX_FILTER_VALUES = 50
+MAX_PEOPLE = 10_000
+SHOTS = ("close-up", "medium", "wide")  # the depth facet's shot scales
+_PEOPLE = re.compile(r"(\d{1,5})(?:(\+)|-(\d{1,5}))?")
 MAX_INT = 2**63 - 1  # the largest id or number a store can hold
 
 
@@ -41,6 +45,10 @@ class Filters:
     max_bytes: int | None = None
     categories: tuple[int, ...] = field(default=())
     tags: tuple[str, ...] = field(default=())
+    # structure facets (stored only when computed: an image without the facet never matches)
+    people: str | None = None  # how many people: "0", "2", "2-4" or "3+"
+    regions: tuple[str, ...] = field(default=())  # any of these regions (the regions facet)
+    shots: tuple[str, ...] = field(default=())  # any of these shot scales (the depth facet)
 
     @property
     def active(self) -> bool:
@@ -48,7 +56,7 @@ class Filters:
 
     def check(self) -> None:
         """Raise FilterError naming the first invalid filter."""
-        for name in ("folders", "formats", "categories", "tags"):
+        for name in ("folders", "formats", "categories", "tags", "regions", "shots"):
             if len(getattr(self, name)) > MAX_FILTER_VALUES:
                 raise FilterError(f"filter '{name}': at most {MAX_FILTER_VALUES} values")
         numbers = [self.min_width, self.min_height, self.min_bytes, self.max_bytes]
@@ -62,6 +70,10 @@ class Filters:
         ):
             if value is not None and value < 0:
                 raise FilterError(f"filter on {name} must not be negative")
+        self.people_range()
+        unknown = set(self.wanted_shots()) - set(SHOTS)
+        if unknown:
+            raise FilterError(f"filter 'shot': {sorted(unknown)}; use {', '.join(SHOTS)}")
         if self.after:
             iso_date(self.after, "after")
         if self.before:
@@ -73,6 +85,29 @@ class Filters:
 
     def wanted_formats(self) -> list[str]:
         return [f.upper().replace("JPG", "JPEG") for f in self.formats]
+
+    def people_range(self) -> tuple[int, int] | None:
+        """(fewest, most) people the filter allows; FilterError naming the filter if bad."""
+        if self.people is None or not self.people.strip():
+            return None
+        text = self.people.replace(" ", "")
+        match = _PEOPLE.fullmatch(text)
+        if match is None:
+            raise FilterError(
+                f"filter 'people': '{self.people}' is not a count (use 0, 2, 2-4 or 3+)"
+            )
+        low = int(match.group(1))
+        high = MAX_PEOPLE if match.group(2) == "+" else int(match.group(3) or low)
+        if high < low or low > MAX_PEOPLE:
+            raise FilterError(f"filter 'people': '{self.people}' is an empty range")
+        return low, min(high, MAX_PEOPLE)
+
+    def wanted_regions(self) -> list[str]:
+        """Regions as the regions facet stores them (lowercase, single spaces)."""
+        return [" ".join(r.split()).lower() for r in self.regions if r.strip()]
+
+    def wanted_shots(self) -> list[str]:
+        return [s.strip().lower() for s in self.shots if s.strip()]
 
     def wanted_tags(self) -> list[str]:
         """Tags as the tags facet stores them (lowercase, single spaces)."""

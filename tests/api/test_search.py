@@ -61,6 +61,9 @@ def test_filters_and_weights(client: TestClient) -> None:
         {"q": "red", "cutoff": 1.5},
         {"q": "red", "after": "not a date"},
         {"q": "red", "sources": "robots"},
+        {"q": "red", "people": "two"},
+        {"q": "red", "people": "4-2"},
+        {"q": "red", "shot": "huge"},
         {"q": "x" * 2001},
         {"q": "#99999999999999999999999"},
         {},
@@ -70,6 +73,15 @@ def test_bad_parameters_are_422(client: TestClient, params: dict[str, object]) -
     response = client.get("/search", params=params)  # type: ignore[arg-type]
     assert response.status_code == 422, response.text
     assert error_code(response) in {"invalid_request", "invalid_query", "invalid_filter"}
+
+
+def test_structure_filters_are_accepted(client: TestClient) -> None:
+    params = {"q": "red", "people": "2-4", "region": ["sea", "window"], "shot": "wide"}
+    response = client.get("/search", params=params)  # type: ignore[arg-type]
+    assert response.status_code == 200, response.text
+    assert response.json()["hits"] == []  # no image has these facets computed
+    posted = client.post("/search", json={"q": "red", "people": "0", "shot": ["close-up"]})
+    assert posted.status_code == 200 and posted.json()["hits"] == []
 
 
 def test_post_search_rejects_unknown_fields_and_bad_json(client: TestClient) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from picsift.indexer import Indexer
 from picsift.indexer.text_vectors import sync_text_vectors
 from picsift.search import Filters, QueryError, SearchOptions, SearchService
 from picsift.store import USER_CAPTION_SPACE, Store
+from picsift.store.filters import FilterError
 from tests.fakes import FakeModels
 from tests.store.memory import MemoryStore
 
@@ -152,3 +154,46 @@ def test_prepared_queries_are_encoded_in_batches_then_found_in_the_cache(library
     for query in queries[:40]:
         assert service.search(query, options).hits
     assert calls == {"clip": 1, "caption": 1}  # every search found its vectors prepared
+
+
+def test_structure_filters_match_exactly_the_stored_facets(library) -> None:
+    store, service, root, _ = library
+    rows = store.catalog.rows_under(str(root))
+    ids = {Path(p).stem: r.id for p, r in rows.items()}
+
+    def depth(shot: str) -> dict:
+        return {"near": 0.3, "middle": 0.4, "far": 0.3, "shot": shot}
+
+    def people(count: int) -> dict:
+        return {"count": count, "people": []}
+
+    def regions(*labels: str) -> dict:
+        return {"regions": [{"label": label, "share": 0.2} for label in labels]}
+
+    stored = {
+        "red1": {"people": people(0), "depth": depth("wide")},
+        "red2": {"people": people(3), "regions": regions("sea")},
+        "blue1": {"people": people(2), "depth": depth("close-up")},
+        "blue2": {"regions": regions("window", "sea")},
+    }
+    store.catalog.set_facets(
+        [(ids[name], json.dumps(facets), None, None) for name, facets in stored.items()]
+    )
+
+    def names(**filters) -> set[str]:
+        page = service.search(
+            "red", SearchOptions(limit=20, cutoff=0.0, filters=Filters(**filters))
+        )
+        return set(_names(page))
+
+    assert names(people="0") == {"red1"}
+    assert names(people="2-4") == {"red2", "blue1"}
+    assert names(people="3+") == {"red2"}
+    assert names(regions=("Sea",)) == {"red2", "blue2"}
+    assert names(shots=("wide", "close-up")) == {"red1", "blue1"}
+    assert names(people="2-4", regions=("sea",)) == {"red2"}
+    for bad in ("two", "4-2", "-1"):
+        with pytest.raises(FilterError, match="people"):
+            names(people=bad)
+    with pytest.raises(FilterError, match="shot"):
+        names(shots=("huge",))

@@ -145,6 +145,8 @@ class MemoryImages:
             return False
         if f.tags and not set(f.wanted_tags()) & set(self.tag_labels([row.id]).get(row.id, [])):
             return False
+        if not self._structure_passes(row.id, f):
+            return False
         if f.formats and row.format not in f.wanted_formats():
             return False
         when = row.taken_at or datetime.fromtimestamp(row.mtime_ns / 1e9, UTC).strftime(
@@ -163,6 +165,22 @@ class MemoryImages:
         return all(
             limit is None or (value or 0) * sign >= limit * sign for value, limit, sign in checks
         )
+
+    def _structure_passes(self, image_id: int, f: Filters) -> bool:
+        span = f.people_range()
+        if span is None and not f.regions and not f.shots:
+            return True
+        stored = self.facets.get(image_id)
+        facets = json.loads(stored) if stored else {}
+        if span is not None:
+            count = (facets.get("people") or {}).get("count")
+            if count is None or not span[0] <= count <= span[1]:
+                return False
+        if f.regions:
+            found = {r["label"] for r in (facets.get("regions") or {}).get("regions", [])}
+            if not found & set(f.wanted_regions()):
+                return False
+        return not f.shots or (facets.get("depth") or {}).get("shot") in f.wanted_shots()
 
     def counts(self) -> dict[str, int]:
         out = {"ok": 0, "error": 0, "pending": 0}
@@ -443,8 +461,13 @@ class MemoryStore:
         self._sync()
 
     def _sync(self) -> None:
-        if self._source.images.generation() != self._images.version or not self._images.rows_by_id:
+        """Copy again what changed: rows and vectors bump the generation; facets (recomputed in
+        place) do not, so they are read again every time (the test libraries are small)."""
+        source = self._source.images
+        if source.generation() != self._images.version or not self._images.rows_by_id:
             self._images.fill_from(self._source)
+        else:
+            self._images.facets = {i: source.facets_of(i) for i in self._images.rows_by_id}
 
     @property
     def home(self) -> Path:

@@ -39,6 +39,27 @@ def where(filters: Filters) -> tuple[str, list[object]]:
             f"WHERE json_each.value IN ({','.join('?' * len(tags))}))"
         )
         params += tags
+    span = filters.people_range()
+    if span is not None:
+        parts.append(
+            "json_valid(i.facets) AND json_extract(i.facets, '$.people.count') BETWEEN ? AND ?"
+        )
+        params += [span[0], span[1]]
+    if filters.regions:
+        regions = filters.wanted_regions()
+        parts.append(
+            "json_valid(i.facets) AND EXISTS (SELECT 1 FROM "
+            "json_each(i.facets, '$.regions.regions') r WHERE "
+            f"json_extract(r.value, '$.label') IN ({','.join('?' * len(regions))}))"
+        )
+        params += regions
+    if filters.shots:
+        shots = filters.wanted_shots()
+        parts.append(
+            "json_valid(i.facets) AND "
+            f"json_extract(i.facets, '$.depth.shot') IN ({','.join('?' * len(shots))})"
+        )
+        params += shots
     if filters.formats:
         formats = filters.wanted_formats()
         parts.append(f"i.format IN ({','.join('?' * len(formats))})")

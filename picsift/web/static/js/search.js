@@ -29,11 +29,17 @@ function filters() {
     after: data.get("after") || "",
     before: data.get("before") || "",
     folder: (data.get("folder") || "").trim(),
+    people: (data.get("people") || "").trim(),
+    region: (data.get("region") || "").split(",").map((r) => r.trim()).filter(Boolean),
+    shot: data.getAll("shot"),
   };
 }
 
 function activeFilters(f) {
-  return f.category.length + f.format.length + f.tag.length + [f.after, f.before, f.folder].filter(Boolean).length;
+  return (
+    f.category.length + f.format.length + f.tag.length + f.region.length + f.shot.length +
+    [f.after, f.before, f.folder, f.people].filter(Boolean).length
+  );
 }
 
 /** Why a hit ranked where it did: its rank and score in every channel that found it. */
