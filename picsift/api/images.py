@@ -65,6 +65,18 @@ class Images:
             )
         return row
 
+    def facet_map(self, image_id: int, name: str) -> bytes:
+        """A structure facet's map of an indexed image (PNG bytes); 404 when it was not
+        computed (the facet is opt-in)."""
+        self.indexed(image_id)
+        found = self._store.images.facet_map(image_id, name)
+        if found is None:
+            have = ", ".join(self._store.images.map_names(image_id)) or "none"
+            raise ApiError(
+                404, "not_found", f"image {image_id} has no '{name}' map (it has: {have})"
+            )
+        return found
+
     def original(self, image_id: int) -> tuple[Path, str]:
         """Path and media type of an indexed image's file: 404 when the file is gone, 409
         when it is not an indexed image or no longer holds the bytes that were indexed."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 Orientation = Literal["landscape", "portrait", "square"]
 BlurLabel = Literal["sharp", "soft", "blurry"]
@@ -84,9 +84,24 @@ class DetectedObject(BaseModel):
 
 class DescriptionBase(BaseModel):
     """What every description has. The facets' fields are added to it by the registry
-    (:data:`picsift.describe.facets.Description`), so a new facet never edits this file."""
+    (:data:`picsift.describe.facets.Description`), so a new facet never edits this file.
+
+    ``maps`` (not part of the JSON) carries the small maps structure facets made (PNG bytes
+    by name) from where they are computed to where they are stored."""
+
+    _maps: dict[str, bytes] = PrivateAttr(default_factory=dict)
 
     caption: str | None = None
     facets_missing: dict[str, str] = Field(
         default_factory=dict, description="Facet name -> why it is missing."
     )
+
+    @property
+    def maps(self) -> dict[str, bytes]:
+        return dict(self._maps)
+
+    def with_maps(self, maps: dict[str, bytes]) -> DescriptionBase:
+        """A copy holding ``maps`` beside the ones it had."""
+        copy = self.model_copy()
+        copy._maps = {**self._maps, **maps}
+        return copy

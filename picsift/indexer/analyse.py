@@ -65,6 +65,7 @@ class Analyser:
                     captioner=captioner.model_id,
                     vectors={IMAGE_SPACE: (embedder.model_id, vector)},
                     facets=facet.json if facet else None,
+                    maps=facet.maps if facet else None,
                     tags=facet.tags if facet else None,
                     ocr_text=facet.ocr_text if facet else None,
                     embedder_runtime=embedder.runtime,

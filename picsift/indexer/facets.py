@@ -36,6 +36,11 @@ class FacetResult:
     def json(self) -> str:
         return self.description.model_dump_json()
 
+    @property
+    def maps(self) -> dict[str, bytes]:
+        """The structure facets' maps (PNG bytes by name), stored beside the JSON."""
+        return self.description.maps
+
     @cached_property
     def _words(self) -> tuple[str | None, str | None]:
         return FACETS.words(self.description)

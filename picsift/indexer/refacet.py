@@ -99,9 +99,12 @@ def _commit(
         vecs = np.stack([vectors[r.id] for r in rows]) if uses_vectors else None
         fresh = runner.batched(fresh, images, batched, vecs)
     updates = []
+    maps: dict[int, dict[str, bytes]] = {}
     for row, new in zip(rows, fresh, strict=True):
         merged = merge_facets(stored_description(store.catalog.facets_of(row.id)), new, names)
         result = FacetResult(merged)
+        if new.maps:
+            maps[row.id] = new.maps
         updates.append((row.id, result.json, result.tags, result.ocr_text))
-    store.catalog.set_facets(updates)
+    store.catalog.set_facets(updates, maps)
     return len(updates)

@@ -50,6 +50,7 @@ class Analysis:
     facets: str | None = None  # JSON of the facets computed at indexing time
     tags: str | None = None  # searchable words derived from the facets
     ocr_text: str | None = None  # text read in the image
+    maps: dict[str, bytes] | None = None  # the structure facets' small maps, PNG bytes
     embedder_runtime: str | None = None  # what made ``vectors`` ("torch", "onnx-int8")
     captioner_runtime: str | None = None  # what ran the captioner ("torch", "bf16", ...)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from picsift.api.state import AppState
+from picsift.describe.facets.regions import region_colour
 from picsift.describe.templates import TemplateError
 from picsift.store import ImageRow
 from picsift.web.templating import short_alt
@@ -22,6 +23,8 @@ class ImageView:
     paragraph: str | None
     facets: dict[str, Any]
     categories: list[tuple[int, str]] = field(default_factory=list)
+    maps: list[str] = field(default_factory=list)  # structure maps stored: overlays
+    legend: list[tuple[str, str, float]] = field(default_factory=list)  # region, colour, share
 
 
 def categories_of(state: AppState, image_id: int) -> list[tuple[int, str]]:
@@ -49,4 +52,12 @@ def image(state: AppState, image_id: int) -> ImageView | None:
         described.text,
         described.facets or {},
         categories_of(state, image_id),
+        state.store.images.map_names(image_id),
+        region_legend(described.facets or {}),
     )
+
+
+def region_legend(facets: dict[str, Any]) -> list[tuple[str, str, float]]:
+    """(region, colour, share) in the order of the region map's colours."""
+    found = (facets.get("regions") or {}).get("regions") or []
+    return [(r["label"], region_colour(i), r["share"]) for i, r in enumerate(found)]

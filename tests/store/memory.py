@@ -93,6 +93,7 @@ class MemoryImages:
         self.spaces: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.models: dict[str, str | None] = {}
         self.runtimes: dict[str, dict[str, int]] = {}
+        self.maps: dict[tuple[int, str], bytes] = {}
         self.version = 0
 
     def fill_from(self, store: Store) -> None:
@@ -100,6 +101,12 @@ class MemoryImages:
         self.version = source.generation()
         self.rows_by_id = {r.id: r for r in source.rows_under("/").values()}
         self.facets = {i: source.facets_of(i) for i in self.rows_by_id}
+        self.maps = {
+            (i, name): png
+            for i in self.rows_by_id
+            for name in source.map_names(i)
+            if (png := source.facet_map(i, name)) is not None
+        }
         for space in SPACES:
             self.spaces[space] = source.embeddings(space)
             self.models[space] = source.space_model(space)
@@ -197,6 +204,12 @@ class MemoryImages:
 
     def captions(self, ids: Sequence[int]) -> dict[int, str]:
         return {i: self.rows_by_id[i].caption or "" for i in ids if i in self.rows_by_id}
+
+    def facet_map(self, image_id: int, name: str) -> bytes | None:
+        return self.maps.get((image_id, name))
+
+    def map_names(self, image_id: int) -> list[str]:
+        return sorted(n for i, n in self.maps if i == image_id)
 
     def tag_labels(self, ids: Sequence[int]) -> dict[int, list[str]]:
         out: dict[int, list[str]] = {}

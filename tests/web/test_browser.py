@@ -121,6 +121,26 @@ def test_image_page_and_similar_strip(page: Any, browser: Browser, live: LiveSer
     page.wait_for_url(f"**{target}")
 
 
+def test_image_page_overlays_the_structure_maps(
+    page: Any, browser: Browser, live: LiveServer
+) -> None:
+    live.cli("facets", "--names", "depth,regions,edges", "-m", "tiny")
+    page.goto("/ui/images/2")
+    assert page.locator("#overlays input").count() == 3
+    regions = page.locator(".overlay-regions")
+    assert regions.is_hidden() and page.locator("#region-legend").is_hidden()
+    page.locator("#overlays input[value=regions]").check()
+    assert regions.is_visible() and page.locator("#region-legend li").count() >= 1
+    assert page.locator("#region-legend").is_visible()
+    page.locator("#overlays input[value=depth]").check()
+    assert page.locator(".overlay-depth").is_visible()
+    box, photo = regions.bounding_box(), page.locator("#photo").bounding_box()
+    assert box and photo and abs(box["width"] - photo["width"]) < 2  # laid over the photo
+    browser.shoot(page, "image-overlays")
+    page.locator("#overlays input[value=regions]").uncheck()
+    assert regions.is_hidden() and page.locator("#region-legend").is_hidden()
+
+
 def test_describe_an_upload(page: Any, browser: Browser, live: LiveServer) -> None:
     before = live.get("/health")["images"]
     page.goto("/ui/describe")

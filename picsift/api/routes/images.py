@@ -106,6 +106,26 @@ async def thumbnail(
     return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": THUMBNAIL_CACHE})
 
 
+MapName = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_-]{0,31}$", description="e.g. depth.")]
+
+
+@router.get(
+    "/images/{image_id}/maps/{name}",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}}, **errors(401, 404, 409, 422)},
+)
+async def facet_map(
+    image_id: ImageId,
+    name: MapName,
+    pool: WorkerPool = Depends(get_pool),
+    images: Images = Depends(get_images),
+) -> Response:
+    """A structure facet's small map (depth: 255 nearest; regions: indexed colours in the
+    order of the regions facet's list; edges: 255 on an edge), as PNG."""
+    data = await pool.run(images.facet_map, image_id, name)
+    return Response(data, media_type="image/png", headers={"Cache-Control": "no-cache"})
+
+
 @router.get(
     "/images/{image_id}/file",
     response_class=FileResponse,

@@ -34,6 +34,10 @@ MODEL_NEEDS: frozenset[Need] = frozenset({"clip", "detector", "depth", "segmente
 # image (kept verbatim). Both are searched by the words channel.
 WordKind = Literal["labels", "read"]
 
+# A facet may also return small maps under this key of its update: {name: PNG bytes}. They
+# are stored beside the description (not in its JSON) and shown as overlays.
+MAPS = "_maps"
+
 # A field of the description: (type, default or pydantic FieldInfo), as pydantic.create_model
 # takes it.
 FieldSpec = tuple[Any, Any]
@@ -123,6 +127,23 @@ class ImageFacet:
 
     def words(self, description: DescriptionBase) -> list[str]:
         return self.to_words(description)
+
+
+def png(
+    pixels: np.ndarray, palette: list[int] | None = None, transparent: int | None = None
+) -> bytes:
+    """An 8-bit map as PNG bytes: grey, or indexed colours with ``palette`` (flat RGB list),
+    ``transparent`` the index drawn see-through."""
+    import io
+
+    image = Image.fromarray(np.asarray(pixels, dtype=np.uint8), mode="L")
+    if palette is not None:
+        image = image.convert("P")
+        image.putpalette(palette)
+    out = io.BytesIO()
+    extra = {} if transparent is None else {"transparency": transparent}
+    image.save(out, format="PNG", optimize=True, **extra)
+    return out.getvalue()
 
 
 def field_of(description: DescriptionBase, name: str) -> Any:

@@ -14,7 +14,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, Field
 
-from picsift.describe.facets.base import FacetBatch, FieldSpec, Need, WordKind, field_of
+from picsift.describe.facets.base import MAPS, FacetBatch, FieldSpec, Need, WordKind, field_of, png
 from picsift.describe.facets.tools import FacetTools
 from picsift.describe.model import DescriptionBase, DetectedObject
 
@@ -102,7 +102,10 @@ class DepthFacetSpec:
     def compute(self, batch: FacetBatch) -> list[dict[str, Any]]:
         maps = batch.tools.models().depth().estimate(list(batch.images), MAP_SIDE)
         return [
-            {"depth": depth_facet(m, list(field_of(d, "objects") or []))}
+            {
+                "depth": depth_facet(m, list(field_of(d, "objects") or [])),
+                MAPS: {"depth": png(np.round(m * 255))},  # 255 = nearest
+            }
             for m, d in zip(maps, batch.descriptions, strict=True)
         ]
 

@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image
 from pydantic import BaseModel, Field
 
-from picsift.describe.facets.base import ImageFacet
+from picsift.describe.facets.base import MAPS, ImageFacet, png
 
 SIDE = 256  # edges are found on the picture scaled to fit 256 x 256
 LOW, HIGH = 100, 200  # Canny hysteresis thresholds (0..255 grey)
@@ -32,6 +32,10 @@ class EdgesFacet(BaseModel):
 
 
 def edges_facet(image: Image.Image) -> EdgesFacet:
+    return _edges(image)[0]
+
+
+def _edges(image: Image.Image) -> tuple[EdgesFacet, np.ndarray]:
     grey = image.convert("L")
     if max(grey.size) > SIDE:
         grey = grey.copy()
@@ -56,15 +60,17 @@ def edges_facet(image: Image.Image) -> EdgesFacet:
             counts["vertical"] += 1
         else:
             counts["diagonal"] += 1
-    return EdgesFacet(
+    facet = EdgesFacet(
         density=round(float(np.count_nonzero(edges)) / max(1, edges.size), 4),
         lines=sum(counts.values()),
         **counts,
     )
+    return facet, edges
 
 
 def _of(image: Image.Image) -> dict[str, Any]:
-    return {"edges": edges_facet(image)}
+    facet, edges = _edges(image)
+    return {"edges": facet, MAPS: {"edges": png(edges)}}  # 255 = edge, at up to 256 px
 
 
 FACET = ImageFacet(

@@ -14,7 +14,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, Field
 
-from picsift.describe.facets.base import FacetBatch, FieldSpec, Need, WordKind, field_of
+from picsift.describe.facets.base import MAPS, FacetBatch, FieldSpec, Need, WordKind, field_of, png
 from picsift.describe.facets.tools import FacetTools
 from picsift.describe.model import DescriptionBase
 
@@ -55,6 +55,48 @@ def regions_of(classes: np.ndarray, labels: list[str]) -> RegionsFacet:
     return RegionsFacet(regions=found)
 
 
+# Colours of the region map, by the region's place in the facet's list (largest first); the
+# image page's legend uses the same list.
+PALETTE = [
+    (230, 25, 75),
+    (60, 180, 75),
+    (255, 225, 25),
+    (0, 130, 200),
+    (245, 130, 48),
+    (145, 30, 180),
+    (70, 240, 240),
+    (240, 50, 230),
+    (210, 245, 60),
+    (250, 190, 212),
+    (0, 128, 128),
+    (220, 190, 255),
+    (170, 110, 40),
+    (255, 250, 200),
+    (128, 0, 0),
+    (170, 255, 195),
+    (128, 128, 0),
+    (255, 215, 180),
+    (0, 0, 128),
+    (128, 128, 128),
+]
+OTHER = 255  # pixels of regions too small to list
+
+
+def region_colour(index: int) -> str:
+    r, g, b = PALETTE[index % len(PALETTE)]
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def region_map(classes: np.ndarray, labels: list[str], found: RegionsFacet) -> bytes:
+    """The label map as an indexed PNG: pixel = the region's place in ``found``, 255 other."""
+    place = {r.label: i for i, r in enumerate(found.regions)}
+    lookup = np.full(max(len(labels), int(classes.max()) + 1), OTHER, np.uint8)
+    for class_id, label in enumerate(labels):
+        lookup[class_id] = place.get(readable(label), OTHER)
+    flat = [v for i in range(256) for v in (PALETTE[i % len(PALETTE)] if i < OTHER else (0, 0, 0))]
+    return png(lookup[classes], flat, transparent=OTHER)
+
+
 @dataclass(frozen=True)
 class RegionsFacetSpec:
     name: str = "regions"
@@ -75,7 +117,11 @@ class RegionsFacetSpec:
         segmenter = batch.tools.models().segmenter()
         labels = segmenter.labels
         maps = segmenter.segment(list(batch.images), MAP_SIDE)
-        return [{"regions": regions_of(m, labels)} for m in maps]
+        out = []
+        for classes in maps:
+            found = regions_of(classes, labels)
+            out.append({"regions": found, MAPS: {"regions": region_map(classes, labels, found)}})
+        return out
 
     def words(self, description: DescriptionBase) -> list[str]:
         found: RegionsFacet | None = field_of(description, "regions")

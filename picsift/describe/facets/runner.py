@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image
 
 from picsift.describe.facets import FACETS
-from picsift.describe.facets.base import FacetBatch, FacetUnavailable
+from picsift.describe.facets.base import MAPS, FacetBatch, FacetUnavailable
 from picsift.describe.facets.registry import FacetRegistry
 from picsift.describe.facets.tools import FacetTools
 from picsift.describe.model import DescriptionBase
@@ -64,7 +64,7 @@ class FacetRunner:
                     raise
                 missing[name] = f"{type(exc).__name__}: {exc}"  # one facet never sinks it
                 continue
-            description = description.model_copy(update=update)
+            description = _updated(description, update)
         return _with_missing(description, missing)
 
     def batched(
@@ -86,8 +86,16 @@ class FacetRunner:
             except FacetUnavailable as exc:
                 out = [_with_missing(d, {name: str(exc)}) for d in out]
                 continue
-            out = [d.model_copy(update=u) for d, u in zip(out, updates, strict=True)]
+            out = [_updated(d, u) for d, u in zip(out, updates, strict=True)]
         return out
+
+
+def _updated(description: DescriptionBase, update: dict[str, Any]) -> DescriptionBase:
+    """``description`` with a facet's fields, and its maps kept aside."""
+    fields = dict(update)
+    maps = fields.pop(MAPS, None)
+    updated = description.model_copy(update=fields)
+    return updated.with_maps(maps) if maps else updated
 
 
 def _with_missing(description: DescriptionBase, missing: dict[str, str]) -> DescriptionBase:

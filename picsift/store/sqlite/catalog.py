@@ -297,8 +297,13 @@ class Catalog:
         wanted = set(ids)
         return {int(r[0]) for r in rows if int(r[0]) in wanted}
 
-    def set_facets(self, items: Sequence[tuple[int, str, str | None, str | None]]) -> None:
-        """Store recomputed facets: (id, facets JSON, searchable words, text in the image)."""
+    def set_facets(
+        self,
+        items: Sequence[tuple[int, str, str | None, str | None]],
+        maps: dict[int, dict[str, bytes]] | None = None,
+    ) -> None:
+        """Store recomputed facets: (id, facets JSON, searchable words, text in the image), and
+        the recomputed maps by image id."""
         if not items:
             return
         with self.transaction() as conn:
@@ -306,6 +311,8 @@ class Catalog:
                 "UPDATE images SET facets = ?, tags = ?, ocr_text = ?, updated_at = ? WHERE id = ?",
                 [(js, tags, text, now_iso(), image_id) for image_id, js, tags, text in items],
             )
+            for image_id, named in (maps or {}).items():
+                self._put_maps(conn, image_id, named)
 
     def analysed_rows(self) -> list[ImageRow]:
         return self._rows(f"SELECT {_ROW_COLUMNS} FROM images WHERE status = 'ok' ORDER BY id")
@@ -498,9 +505,36 @@ class Catalog:
                 ).fetchone()
                 if cur is None:
                     continue  # row was pruned meanwhile; nothing to attach the result to
+                if a.maps is not None:
+                    self._put_maps(conn, int(cur[0]), a.maps)
                 for space, (model, vector) in a.vectors.items():
                     self._put_vector(conn, int(cur[0]), space, model, vector, a.embedder_runtime)
             self._bump(conn)
+
+    @staticmethod
+    def _put_maps(conn: sqlite3.Connection, image_id: int, maps: dict[str, bytes]) -> None:
+        """Replace the named maps of one image (maps of facets not recomputed stay)."""
+        conn.executemany(
+            "INSERT OR REPLACE INTO facet_maps(image_id, name, png) VALUES (?, ?, ?)",
+            [(image_id, name, png) for name, png in maps.items()],
+        )
+
+    def facet_map(self, image_id: int, name: str) -> bytes | None:
+        """One stored map of an image (PNG bytes), or None."""
+        if not 0 <= image_id <= MAX_INT:
+            return None
+        rows = self._read(
+            "SELECT png FROM facet_maps WHERE image_id = ? AND name = ?", (image_id, name)
+        )
+        return bytes(rows[0][0]) if rows else None
+
+    def map_names(self, image_id: int) -> list[str]:
+        if not 0 <= image_id <= MAX_INT:
+            return []
+        rows = self._read(
+            "SELECT name FROM facet_maps WHERE image_id = ? ORDER BY name", (image_id,)
+        )
+        return [str(r[0]) for r in rows]
 
     def mark_error(self, path: str, reason: str, sha256: str | None = None) -> None:
         with self.transaction() as conn:
@@ -557,6 +591,11 @@ class Catalog:
             conn.execute(
                 """INSERT OR REPLACE INTO embeddings(image_id, space, model, vector, runtime)
                    SELECT ?, space, model, vector, runtime FROM embeddings WHERE image_id = ?""",
+                (target[0], source.id),
+            )
+            conn.execute(
+                """INSERT OR REPLACE INTO facet_maps(image_id, name, png)
+                   SELECT ?, name, png FROM facet_maps WHERE image_id = ?""",
                 (target[0], source.id),
             )
             self._bump(conn)

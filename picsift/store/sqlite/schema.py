@@ -177,8 +177,19 @@ ALTER TABLE embeddings ADD COLUMN runtime TEXT;
 ALTER TABLE images ADD COLUMN captioner_runtime TEXT;
 """
 
+# v6: small maps the structure facets keep per image (depth, regions, edges), as PNG bytes:
+# overlays on the image page and control signals for edits. Gone with their image.
+_V6 = """
+CREATE TABLE facet_maps (
+    image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    png BLOB NOT NULL,
+    PRIMARY KEY (image_id, name)
+) WITHOUT ROWID;
+"""
+
 # Index i holds the script that takes a store from version i to i + 1.
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5]
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -21,3 +21,16 @@ async function load() {
 }
 
 load();
+
+// Overlays of the structure maps (depth, regions, edges): a checkbox shows each over the photo.
+const overlays = document.getElementById("overlays");
+if (overlays) {
+  overlays.addEventListener("change", (event) => {
+    const box = event.target;
+    for (const img of document.querySelectorAll(`.overlay[data-map="${box.value}"]`)) {
+      img.hidden = !box.checked;
+    }
+    const legend = document.getElementById("region-legend");
+    if (legend && box.value === "regions") legend.hidden = !box.checked;
+  });
+}
