@@ -73,6 +73,17 @@ def _eval(d: dict[str, Any]) -> list[str]:
     ]
 
 
+def _structure(d: dict[str, Any]) -> list[str]:
+    med = d.get("median_s_per_image", {})
+    return [
+        f"depth: {med.get('depth')} s per image vs {med.get('depth_naive')} s for a pipeline "
+        f"loop (ratio **{d.get('ratio_depth_naive_over_picsift')}**)",
+        f"regions: {med.get('seg')} s vs {med.get('seg_naive')} s (ratio "
+        f"**{d.get('ratio_regions_naive_over_picsift')}**); pose: {med.get('pose_per_person')} s "
+        "per person",
+    ]
+
+
 def _search(d: dict[str, Any]) -> list[str]:
     lines = []
     for row in d.get("index", []):
@@ -249,6 +260,7 @@ SUITE = (
     Bench("index", "bench_index.py", (), None, _index),
     Bench("sandbox", "bench_sandbox.py", (), ("--images", "40", "--rounds", "1"), _sandbox),
     Bench("eval", "bench_eval.py", (), ("--images", "100"), _eval),
+    Bench("structure", "bench_structure.py", (), ("--images", "2", "--rounds", "1"), _structure),
     Bench("ray", "bench_ray.py", (), None, _ray),
     Bench("model_facets", "bench_model_facets.py", (), None, _model_facets),
     Bench("runtime", "bench_runtime.py", (), None, _runtime),

@@ -32,14 +32,21 @@ class TransformersDepth(DepthEstimatorBase):
 
     def _preprocess(self, images: Sequence[Image.Image]) -> list[Any]:
         """One input per image: the processor keeps each picture's aspect ratio, so pictures
-        of different shapes do not stack into one tensor."""
+        of different shapes do not stack into one tensor (``_forward`` batches equal ones)."""
         rgb = [im if im.mode == "RGB" else im.convert("RGB") for im in images]
-        return [self._processor(images=[im], return_tensors="pt").to(self._device) for im in rgb]
+        return [self._processor(images=[im], return_tensors="pt") for im in rgb]
 
     def _forward(self, batch: list[Any]) -> list[np.ndarray]:
-        out = []
+        """One forward pass per group of inputs of the same shape (a library's photos mostly
+        share one), in the order given."""
+        groups: dict[tuple[int, ...], list[int]] = {}
+        for i, inputs in enumerate(batch):
+            groups.setdefault(tuple(inputs["pixel_values"].shape), []).append(i)
+        out: list[np.ndarray | None] = [None] * len(batch)
         with torch.inference_mode():
-            for inputs in batch:
-                predicted = self._model(**inputs).predicted_depth
-                out.append(predicted[0].float().cpu().numpy())
-        return out
+            for members in groups.values():
+                pixels = torch.cat([batch[i]["pixel_values"] for i in members]).to(self._device)
+                predicted = self._model(pixel_values=pixels).predicted_depth
+                for i, depth in zip(members, predicted, strict=True):
+                    out[i] = depth.float().cpu().numpy()
+        return [m for m in out if m is not None]

@@ -341,6 +341,8 @@ def build_full_size_random(kind: str, target: Path, *, seed: int = 0) -> Path:
         "clip-vit-b-32": lambda out: _build_clip(out, full_size=True),
         "florence-2-base": lambda out: _build_florence(out, full_size=True),
         "depth-anything-v2-small": lambda out: _build_depth(out, full_size=True),
+        "upernet-convnext-tiny": lambda out: _build_segmenter(out, full_size=True),
+        "vitpose-base-simple": lambda out: _build_pose(out, full_size=True),
     }
     if kind not in builders:
         raise PresetError(f"no full-size random build for '{kind}'; known: {sorted(builders)}")
@@ -384,29 +386,42 @@ def _build_depth(out: Path, full_size: bool = False) -> None:
 TINY_SEGMENTER_LABELS = ("wall", "building", "sky", "floor", "tree", "bed", "windowpane", "sea")
 
 
-def _build_segmenter(out: Path) -> None:
+def _build_segmenter(out: Path, full_size: bool = False) -> None:
     """UperNetForSemanticSegmentation (ConvNeXt backbone) + SegformerImageProcessor, as
-    openmmlab/upernet-convnext-tiny, at toy sizes and a 128 px input."""
+    openmmlab/upernet-convnext-tiny: toy sizes at 128 px, or full size (ConvNeXt-T, a 512
+    channel head, 150 classes) at 512 px."""
     labels = list(TINY_SEGMENTER_LABELS)
+    if full_size:
+        labels += [f"class {i}" for i in range(len(labels), 150)]
     stages: dict[str, Any] = dict(out_features=["stage1", "stage2", "stage3", "stage4"])
-    backbone = tf.ConvNextConfig(hidden_sizes=[8, 16, 32, 64], depths=[1, 1, 1, 1], **stages)
-    head: dict[str, Any] = dict(hidden_size=16, use_auxiliary_head=False, num_labels=len(labels))
+    sizes = ([96, 192, 384, 768], [3, 3, 9, 3]) if full_size else ([8, 16, 32, 64], [1, 1, 1, 1])
+    backbone = tf.ConvNextConfig(hidden_sizes=sizes[0], depths=sizes[1], **stages)
+    width = 512 if full_size else 16
+    head: dict[str, Any] = dict(hidden_size=width, use_auxiliary_head=False, num_labels=len(labels))
     head.update(id2label=dict(enumerate(labels)), label2id={n: i for i, n in enumerate(labels)})
     config = tf.UperNetConfig(backbone_config=backbone, **head)
     tf.UperNetForSemanticSegmentation(config).eval().save_pretrained(out)
-    tf.SegformerImageProcessor(size={"height": 128, "width": 128}).save_pretrained(out)
+    side = 512 if full_size else 128
+    tf.SegformerImageProcessor(size={"height": side, "width": side}).save_pretrained(out)
 
 
-def _build_pose(out: Path) -> None:
+def _build_pose(out: Path, full_size: bool = False) -> None:
     """VitPoseForPoseEstimation (simple decoder, COCO's 17 keypoints) + VitPoseImageProcessor,
-    as usyd-community/vitpose-base-simple, at toy sizes and a 64 x 48 crop."""
-    small: dict[str, Any] = dict(image_size=[64, 48], patch_size=[16, 16], hidden_size=32)
-    small.update(num_hidden_layers=2, num_attention_heads=2, mlp_ratio=2, out_indices=[2])
+    as usyd-community/vitpose-base-simple: toy sizes at a 64 x 48 crop, or ViT-B at 256 x 192."""
+    crop = [256, 192] if full_size else [64, 48]
+    small: dict[str, Any] = dict(image_size=crop, patch_size=[16, 16])
+    if full_size:
+        small.update(hidden_size=768, num_hidden_layers=12, num_attention_heads=12)
+        small.update(mlp_ratio=4, out_indices=[12])
+    else:
+        small.update(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, mlp_ratio=2)
+        small.update(out_indices=[2])
     backbone = tf.VitPoseBackboneConfig(**small)
     head: dict[str, Any] = dict(use_simple_decoder=True, num_labels=17)  # COCO keypoints
     config = tf.VitPoseConfig(backbone_config=backbone, **head)
     tf.VitPoseForPoseEstimation(config).eval().save_pretrained(out)
-    tf.VitPoseImageProcessor(size={"height": 64, "width": 48}).save_pretrained(out)
+    size = {"height": crop[0], "width": crop[1]}
+    tf.VitPoseImageProcessor(size=size).save_pretrained(out)
 
 
 _BUILDERS: dict[str, Callable[[Path], None]] = {
