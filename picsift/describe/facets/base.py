@@ -104,8 +104,18 @@ def no_words(description: DescriptionBase) -> list[str]:
     return []
 
 
+class FacetDefaults:
+    """What most facets do for ``check`` and ``warm``: nothing (a model loads on first use)."""
+
+    def check(self, tools: FacetTools) -> None:
+        return None
+
+    def warm(self, tools: FacetTools) -> None:
+        return None
+
+
 @dataclass(frozen=True)
-class ImageFacet:
+class ImageFacet(FacetDefaults):
     """A facet that is a pure function of the decoded image, with no model: most are."""
 
     name: str
@@ -115,12 +125,6 @@ class ImageFacet:
     default: frozenset[Literal["index", "describe"]] = frozenset({"index", "describe"})
     needs: frozenset[Need] = field(default=frozenset({"image"}))
     word_kind: WordKind = "labels"
-
-    def check(self, tools: FacetTools) -> None:
-        return None
-
-    def warm(self, tools: FacetTools) -> None:
-        return None
 
     def compute(self, batch: FacetBatch) -> list[dict[str, Any]]:
         return [self.of_image(image) for image in batch.images]

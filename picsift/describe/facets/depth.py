@@ -14,7 +14,16 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, Field
 
-from picsift.describe.facets.base import MAPS, FacetBatch, FieldSpec, Need, WordKind, field_of, png
+from picsift.describe.facets.base import (
+    MAPS,
+    FacetBatch,
+    FacetDefaults,
+    FieldSpec,
+    Need,
+    WordKind,
+    field_of,
+    png,
+)
 from picsift.describe.facets.tools import FacetTools
 from picsift.describe.model import DescriptionBase, DetectedObject
 
@@ -84,7 +93,7 @@ def depth_facet(depth: np.ndarray, objects: list[DetectedObject]) -> DepthFacet:
 
 
 @dataclass(frozen=True)
-class DepthFacetSpec:
+class DepthFacetSpec(FacetDefaults):
     name: str = "depth"
     needs: frozenset[Need] = frozenset({"image", "depth"})
     fields: dict[str, FieldSpec] = field(
@@ -92,9 +101,6 @@ class DepthFacetSpec:
     )
     default: frozenset[Literal["index", "describe"]] = frozenset()
     word_kind: WordKind = "labels"
-
-    def check(self, tools: FacetTools) -> None:
-        return None
 
     def warm(self, tools: FacetTools) -> None:
         tools.models().depth()

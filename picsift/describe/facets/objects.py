@@ -15,6 +15,7 @@ from pydantic import Field
 
 from picsift.describe.facets.base import (
     FacetBatch,
+    FacetDefaults,
     FacetUnavailable,
     FieldSpec,
     Need,
@@ -22,7 +23,6 @@ from picsift.describe.facets.base import (
     field_of,
 )
 from picsift.describe.facets.composition import position_label
-from picsift.describe.facets.tools import FacetTools
 from picsift.describe.model import CompositionFacet, DescriptionBase, DetectedObject
 from picsift.models.base import Detection, ObjectDetector
 
@@ -56,7 +56,7 @@ def with_objects(description: DescriptionBase, detections: Sequence[Detection]) 
 
 
 @dataclass(frozen=True)
-class ObjectsFacet:
+class ObjectsFacet(FacetDefaults):
     name: str = "objects"
     needs: frozenset[Need] = frozenset({"image", "detector"})
     fields: dict[str, FieldSpec] = field(
@@ -73,12 +73,6 @@ class ObjectsFacet:
     )
     default: frozenset[Literal["index", "describe"]] = frozenset()
     word_kind: WordKind = "labels"
-
-    def check(self, tools: FacetTools) -> None:
-        return None
-
-    def warm(self, tools: FacetTools) -> None:
-        return None
 
     def compute(self, batch: FacetBatch) -> list[dict[str, Any]]:
         captioner = batch.tools.models().captioner()

@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 
 from picsift.describe.facets.base import (
     FacetBatch,
+    FacetDefaults,
     FacetUnavailable,
     FieldSpec,
     Need,
@@ -116,7 +117,7 @@ def _boxes(batch: FacetBatch) -> list[list[Box]]:
 
 
 @dataclass(frozen=True)
-class PeopleFacetSpec:
+class PeopleFacetSpec(FacetDefaults):
     name: str = "people"
     needs: frozenset[Need] = frozenset({"image", "detector", "pose"})
     fields: dict[str, FieldSpec] = field(
@@ -124,9 +125,6 @@ class PeopleFacetSpec:
     )
     default: frozenset[Literal["index", "describe"]] = frozenset()
     word_kind: WordKind = "labels"
-
-    def check(self, tools: FacetTools) -> None:
-        return None
 
     def warm(self, tools: FacetTools) -> None:
         tools.models().pose()

@@ -14,7 +14,16 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, Field
 
-from picsift.describe.facets.base import MAPS, FacetBatch, FieldSpec, Need, WordKind, field_of, png
+from picsift.describe.facets.base import (
+    MAPS,
+    FacetBatch,
+    FacetDefaults,
+    FieldSpec,
+    Need,
+    WordKind,
+    field_of,
+    png,
+)
 from picsift.describe.facets.tools import FacetTools
 from picsift.describe.model import DescriptionBase
 
@@ -98,7 +107,7 @@ def region_map(classes: np.ndarray, labels: list[str], found: RegionsFacet) -> b
 
 
 @dataclass(frozen=True)
-class RegionsFacetSpec:
+class RegionsFacetSpec(FacetDefaults):
     name: str = "regions"
     needs: frozenset[Need] = frozenset({"image", "segmenter"})
     fields: dict[str, FieldSpec] = field(
@@ -106,9 +115,6 @@ class RegionsFacetSpec:
     )
     default: frozenset[Literal["index", "describe"]] = frozenset()
     word_kind: WordKind = "labels"
-
-    def check(self, tools: FacetTools) -> None:
-        return None
 
     def warm(self, tools: FacetTools) -> None:
         tools.models().segmenter()

@@ -11,13 +11,19 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from picsift.describe.facets.base import FacetBatch, FieldSpec, Need, WordKind, field_of
-from picsift.describe.facets.tools import FacetTools
+from picsift.describe.facets.base import (
+    FacetBatch,
+    FacetDefaults,
+    FieldSpec,
+    Need,
+    WordKind,
+    field_of,
+)
 from picsift.describe.model import DescriptionBase
 
 
 @dataclass(frozen=True)
-class TextFacet:
+class TextFacet(FacetDefaults):
     name: str = "text"
     needs: frozenset[Need] = frozenset({"image", "ocr"})
     fields: dict[str, FieldSpec] = field(
@@ -27,12 +33,6 @@ class TextFacet:
     )
     default: frozenset[Literal["index", "describe"]] = frozenset()
     word_kind: WordKind = "read"
-
-    def check(self, tools: FacetTools) -> None:
-        return None
-
-    def warm(self, tools: FacetTools) -> None:
-        return None
 
     def compute(self, batch: FacetBatch) -> list[dict[str, Any]]:
         reader = batch.tools.ocr()
