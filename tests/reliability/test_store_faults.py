@@ -245,7 +245,10 @@ def test_an_older_store_migrates_and_keeps_its_data(version: int) -> None:
         "10, 1, 4, 3, 'JPEG', 'a straw hat on a table', 'ok', 'then', 'then')"
     )
     vector = np.array([0.6, 0.8], dtype=np.float32).tobytes()
-    conn.execute("INSERT INTO embeddings VALUES (1, 'image', 'm:1', ?)", (vector,))
+    conn.execute(
+        "INSERT INTO embeddings(image_id, space, model, vector) VALUES (1, 'image', 'm:1', ?)",
+        (vector,),
+    )
     conn.execute("INSERT INTO meta VALUES ('model:image', 'm:1'), ('dim:image', '2')")
     conn.execute(f"PRAGMA user_version = {version}")
     conn.commit()
