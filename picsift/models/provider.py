@@ -119,32 +119,26 @@ class ModelProvider:
         return model
 
     def text_embedder(self) -> TextEmbedder:
-        spec = self._preset.text_embedder
-        if spec is None:
-            raise ModelUnavailableError(f"preset '{self._preset.name}' has no text embedder")
-        model: TextEmbedder = self._get(spec)
+        model: TextEmbedder = self._optional(self._preset.text_embedder, "text embedder")
         return model
 
     def depth(self) -> DepthEstimator:
-        spec = self._preset.depth
-        if spec is None:
-            raise ModelUnavailableError(f"preset '{self._preset.name}' has no depth model")
-        model: DepthEstimator = self._get(spec)
+        model: DepthEstimator = self._optional(self._preset.depth, "depth model")
         return model
 
     def segmenter(self) -> Segmenter:
-        spec = self._preset.segmenter
-        if spec is None:
-            raise ModelUnavailableError(f"preset '{self._preset.name}' has no segmenter")
-        model: Segmenter = self._get(spec)
+        model: Segmenter = self._optional(self._preset.segmenter, "segmenter")
         return model
 
     def pose(self) -> PoseEstimator:
-        spec = self._preset.pose
-        if spec is None:
-            raise ModelUnavailableError(f"preset '{self._preset.name}' has no pose model")
-        model: PoseEstimator = self._get(spec)
+        model: PoseEstimator = self._optional(self._preset.pose, "pose model")
         return model
+
+    def _optional(self, spec: ModelSpec | None, what: str) -> Any:
+        """The model of a preset entry that may be absent (an older presets file)."""
+        if spec is None:
+            raise ModelUnavailableError(f"preset '{self._preset.name}' has no {what}")
+        return self._get(spec)
 
     def folder(self, spec: ModelSpec) -> Path:
         """Resolve (fetching or building if needed) without loading."""
