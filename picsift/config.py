@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from platformdirs import user_data_dir
 from pydantic import Field, field_validator, model_validator
@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     @classmethod
     def _known_formats(cls, value: list[str]) -> list[str]:
         return list(check_allowed(value))
+
+    @field_validator("words_length_ramp")
+    @classmethod
+    def _rising_ramp(cls, value: tuple[float, float]) -> tuple[float, float]:
+        if not 0 <= value[0] < value[1]:
+            raise ValueError("words_length_ramp must be two numbers, 0 <= first < second")
+        return value
 
     @model_validator(mode="after")
     def _read_key_needs_admin_key(self) -> Settings:
@@ -124,12 +131,23 @@ class Settings(BaseSettings):
         default=256 * 1024 * 1024, ge=1, description="Files larger than this are refused."
     )
     search_weights: dict[str, float] = Field(
-        default={"clip": 1.0, "caption": 1.0, "words": 0.25},
-        description="Reciprocal-rank-fusion weight per channel (clip, caption, words); the "
-        "words default comes from measurement (data/eval/clothing, bench/tune_fusion.py).",
+        default={"clip": 1.0, "caption": 1.0, "words": 1.0},
+        description="Fusion weight per channel (clip, caption, words); the words default "
+        "comes from measurement on a tuning split (bench/tune_fusion.py).",
+    )
+    search_fusion: Literal["scores", "rrf"] = Field(
+        default="scores",
+        description="How channels are fused: 'scores' (weighted sum of scores normalised per "
+        "query) or 'rrf' (weighted reciprocal rank fusion).",
+    )
+    words_length_ramp: tuple[float, float] = Field(
+        default=(0.6, 0.8),
+        description="The words channel's weight falls from full to zero as a query's length "
+        "goes from the first to the second fraction of the library's mean caption length "
+        "(a query as long as the captions is a description; [9, 10] turns this off).",
     )
     words_coverage_power: float = Field(
-        default=2.0,
+        default=3.0,
         ge=0.0,
         description="A words hit counts (IDF-weighted share of query words it holds) ** this.",
     )

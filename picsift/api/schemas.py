@@ -89,6 +89,9 @@ class QueryReading(BaseModel):
     read_as: str
     terms: list[QueryTerm]
     phrases: list[str] = Field(description="Exact phrases the words channel requires.")
+    notes: list[str] = Field(
+        default=[], description="Why this query's channel weights differ from the defaults."
+    )
 
 
 class SearchOut(BaseModel):

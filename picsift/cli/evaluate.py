@@ -103,6 +103,14 @@ def retrieval(
             cells = [f"{r.by_kind[k]['R@1']:.3f} / {r.by_kind[k]['R@10']:.3f}" for k in kinds]
             table.add_row(r.name, *cells)
         out.print(table)
+    for r in results:
+        if r.adapted:
+            out.print(
+                f"{r.name}: the words weight was lowered on {r.adapted} of {r.queries} queries "
+                "(descriptions about as long as the captions; `picsift search --explain` says "
+                "why for one query)",
+                highlight=False,
+            )
     failed = {text: reason for r in results for text, reason in r.failed}
     if failed:
         err.print(f"{len(failed)} queries were refused and count as misses, e.g.:")

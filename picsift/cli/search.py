@@ -51,6 +51,8 @@ def reading_line(reading: dict[str, Any]) -> str:
     if phrases:
         line += "; exact " + ("phrases " if len(phrases) > 1 else "phrase ")
         line += ", ".join(f'"{p}"' for p in phrases)
+    for note in reading.get("notes") or []:
+        line += f"\n{note}"
     return line
 
 

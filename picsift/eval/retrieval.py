@@ -42,6 +42,8 @@ class Scores:
     by_kind: dict[str, dict[str, float]] = field(default_factory=dict)
     # queries the search refused, counted as misses: (query text, reason)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    # queries whose channel weights the search adapted (picsift.search.adapt)
+    adapted: int = 0
 
 
 def load_queries(path: Path) -> list[EvalQuery]:
@@ -78,6 +80,7 @@ def _score(
 ) -> Scores:
     ranks: list[int | None] = []
     failed: list[tuple[str, str]] = []
+    adapted = 0
     opts = SearchOptions(
         **{**base.__dict__, "weights": weights, "limit": DEPTH, "duplicates": False}
     )
@@ -91,6 +94,7 @@ def _score(
             ranks.append(None)
             continue
         ranks.append(first_relevant_rank([h.id for h in page.hits], rel))
+        adapted += bool(page.query and page.query.get("notes"))
     by_kind: dict[str, dict[str, float]] = {}
     for kind in sorted({q.kind for q in queries}):
         sub = [r for r, q in zip(ranks, queries, strict=True) if q.kind == kind]
@@ -106,6 +110,7 @@ def _score(
         mean_reciprocal_rank(ranks),
         by_kind,
         failed,
+        adapted,
     )
 
 

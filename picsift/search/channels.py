@@ -130,7 +130,8 @@ def words(
         return ChannelHits("words", [], [])
     ids = [i for i, _ in found]
     shares = coverage(store, frequencies, total, ids, sources)
-    return ChannelHits("words", ids, [s for _, s in found], [c**coverage_power for c in shares])
+    strengths = [c**coverage_power for c in shares]
+    return ChannelHits("words", ids, [s for _, s in found], strengths, zero=0.0)
 
 
 def coverage(

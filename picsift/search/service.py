@@ -20,6 +20,7 @@ from picsift.imaging.sandbox import DecodeSandbox, ImageDecoder
 from picsift.models.base import TextEmbedder, l2_normalize
 from picsift.models.provider import ModelSource
 from picsift.search import channels as ch
+from picsift.search.adapt import Adapted, adapt_weights
 from picsift.search.cache import TextVectorCache
 from picsift.search.fusion import ChannelHits, Fused, fuse
 from picsift.search.query import Query, QueryError, Term, parse_query
@@ -156,6 +157,8 @@ class SearchService:
         weights = self._weights(options)
         if not options.sources or set(options.sources) - set(ch.SOURCES):
             raise QueryError(f"caption sources must be among {ch.SOURCES}")
+        adapted = self._adapt(weights, query, options.sources)
+        weights = adapted.weights
         filters = options.filters
         allowed = self._store.images.ids_matching(filters) if filters.active else None
         depth = min(MAX_DEPTH, 3 * (options.offset + options.limit) + 50)
@@ -182,11 +185,24 @@ class SearchService:
                 )
             )
         cutoff = self._settings.search_cutoff if options.cutoff is None else options.cutoff
-        fused = fuse(results, weights, k=self._settings.rrf_k, cutoff=cutoff)
+        fused = fuse(
+            results,
+            weights,
+            method=self._settings.search_fusion,
+            k=self._settings.rrf_k,
+            cutoff=cutoff,
+        )
         page = fused[options.offset : options.offset + options.limit]
         hits = self._hits(page, options.duplicates)
-        reading = query.reading() if query.terms else None
+        reading = {**query.reading(), "notes": list(adapted.notes)} if query.terms else None
         return SearchPage(hits, len(fused), options.offset, options.limit, weights, reading)
+
+    def _adapt(self, weights: dict[str, float], query: Query, sources: tuple[str, ...]) -> Adapted:
+        """This query's weights (see :mod:`picsift.search.adapt`)."""
+        if weights.get("words", 0) <= 0 or not query.positive_text:
+            return Adapted(weights)
+        mean = self._store.words.mean_words(sources)
+        return adapt_weights(weights, query, mean, self._settings.words_length_ramp)
 
     def _check_model(self) -> None:
         preset = self._models.preset

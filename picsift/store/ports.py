@@ -110,6 +110,12 @@ class WordIndex(Protocol):
 
     def analysed_count(self) -> int: ...
 
+    def mean_words(self, sources: Sequence[str]) -> float:
+        """The mean length in words of the ``sources``' captions (0 when there are none):
+        how long a description in this library is, which tells a query that describes a
+        picture from one that names a few things in it."""
+        ...
+
 
 class Stamp(Protocol):
     """Which state of the catalog a vector backend holds."""

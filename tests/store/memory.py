@@ -310,6 +310,16 @@ class MemoryWords:
     def analysed_count(self) -> int:
         return self._images.counts()["ok"]
 
+    def mean_words(self, sources: Sequence[str]) -> float:
+        texts = [
+            text
+            for r in self._images.analysed_rows()
+            for source, text in (("model", r.caption), ("user", r.user_caption))
+            if source in sources and text and text.strip()
+        ]
+        lengths = [len(text.strip().split(" ")) for text in texts]  # as SQLite counts them
+        return sum(lengths) / len(lengths) if lengths else 0.0
+
 
 class MemoryCategories:
     def __init__(self, owner: MemoryStore) -> None:

@@ -82,3 +82,11 @@ def test_phrases_match_exactly(store: Store) -> None:
     assert phrase("red hat") == [2] and phrase("red dress") == [1]
     assert phrase("hat red") == [] and phrase("red", words=("shoes",)) == [1, 2]
     assert phrase('a "quoted" AND (odd) phrase') == []
+
+
+def test_mean_words_per_caption_source_follows_the_catalog(store: Store) -> None:
+    assert store.words.mean_words(("model",)) == pytest.approx((6 + 7 + 4) / 3)
+    assert store.words.mean_words(("user",)) == 0.0  # no people's captions yet
+    store.catalog.set_user_captions({"/p/1.jpg": "  a  dress "}, "user_captions")
+    assert store.words.mean_words(("user",)) == 3.0  # "a  dress": counted as SQLite splits
+    assert store.words.mean_words(SOURCES) == pytest.approx((6 + 7 + 4 + 3) / 4)

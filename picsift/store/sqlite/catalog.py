@@ -46,6 +46,15 @@ _ROW_COLUMNS = (
 )
 
 
+def _spaces_plus_one(column: str) -> tuple[str, str]:
+    trimmed = f"trim({column})"
+    return column, f"length({trimmed}) - length(replace({trimmed}, ' ', '')) + 1"
+
+
+# caption source -> (column, SQL for its word count)
+_WORDS_OF = {"model": _spaces_plus_one("caption"), "user": _spaces_plus_one("user_caption")}
+
+
 def _hint(exc: sqlite3.Error) -> str:
     """What to do about a failed write, from SQLite's message."""
     lowered = str(exc).lower()
@@ -78,6 +87,7 @@ class Catalog:
             raise StoreError(f"cannot open the catalog {db_path}: {exc}{_hint(exc)}") from exc
         self._lock = threading.RLock()
         self._analysed: tuple[int, int] | None = None
+        self._mean_words: dict[tuple[str, ...], tuple[int, float]] = {}
         migrate(self._conn, str(db_path))
 
     def close(self) -> None:
@@ -195,6 +205,26 @@ class Catalog:
         if self._analysed is None or self._analysed[0] != generation:
             self._analysed = (generation, self.counts()["ok"])
         return self._analysed[1]
+
+    def mean_words(self, sources: Sequence[str]) -> float:
+        """Mean caption length in words (spaces + 1), cached per generation."""
+        key = tuple(sorted(set(sources) & {"model", "user"}))
+        generation = self.generation()
+        cached = self._mean_words.get(key)
+        if cached is not None and cached[0] == generation:
+            return cached[1]
+        parts = [_WORDS_OF[s] for s in key]
+        if not parts:
+            return 0.0
+        sql = " UNION ALL ".join(
+            f"SELECT {p} AS n FROM images WHERE status = 'ok' AND {c} IS NOT NULL "
+            f"AND trim({c}) != ''"
+            for c, p in parts
+        )
+        row = self._read(f"SELECT avg(n) FROM ({sql})").fetchone()
+        mean = float(row[0]) if row and row[0] is not None else 0.0
+        self._mean_words[key] = (generation, mean)
+        return mean
 
     def counts(self) -> dict[str, int]:
         out = {"ok": 0, "error": 0, "pending": 0}

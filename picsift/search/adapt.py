@@ -1,0 +1,56 @@
+"""Per-query channel weights: the configured weights, adjusted to what the query is.
+
+The word channel helps a query that names a few things in pictures described at length
+(``red dress on a hanger`` against paragraph captions): the sentence embedding of a long
+caption dilutes a short query's match, and word matching does not. It does not help a query
+that is itself a description as long as the captions (``A man rides a wave on a
+surfboard.`` against one-sentence captions): the sentence channels compare two
+descriptions best, and shared common words then point as often to the wrong picture as to
+the right one. Measured on held-out human captions (``bench/tune_fusion.py``), giving
+``words`` its full weight on such queries made the fused ranking worse than the caption
+channel alone; giving it none made it equal, while short queries kept their gain.
+
+So the word channel's weight falls linearly from full to zero as the query's length goes
+from ``ramp[0]`` to ``ramp[1]`` times the library's mean caption length. A query with a
+quoted phrase asks for exact words and keeps the full weight; so does a search on the word
+channel alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from picsift.search.channels import words_of
+from picsift.search.query import Query
+
+
+@dataclass(frozen=True)
+class Adapted:
+    weights: dict[str, float]
+    notes: tuple[str, ...] = ()  # why a weight changed, for --explain and the API
+
+
+def adapt_weights(
+    weights: dict[str, float],
+    query: Query,
+    mean_caption_words: float,
+    ramp: tuple[float, float],
+) -> Adapted:
+    """The weights to fuse this query with, and the reasons for any change."""
+    words = weights.get("words", 0.0)
+    others = any(w > 0 for name, w in weights.items() if name != "words")
+    length = len(words_of(query.positive_text))
+    if words <= 0 or not others or query.phrases or mean_caption_words <= 0 or not length:
+        return Adapted(dict(weights))
+    ratio = length / mean_caption_words
+    low, high = ramp
+    share = 1.0 if ratio <= low else 0.0 if ratio >= high else (high - ratio) / (high - low)
+    if share >= 1.0:
+        return Adapted(dict(weights))
+    adapted = {**weights, "words": round(words * share, 4)}
+    note = (
+        f"words weight {words:g} -> {adapted['words']:g}: the query ({length} words) is "
+        f"{ratio:.0%} as long as a caption here ({mean_caption_words:.0f} words), a "
+        "description the sentence channels compare best"
+    )
+    return Adapted(adapted, (note,))
