@@ -166,7 +166,7 @@ class Settings(BaseSettings):
     describe_template: str = Field(
         default="paragraph",
         description="How a description reads by default: a template in data/templates or "
-        "HOME/templates (paragraph, alt, tags, seo, markdown, json).",
+        "HOME/templates (paragraph, alt, alt-ru, alt-de, tags, seo, markdown, json).",
     )
     index_facets: CommaList | None = Field(
         default=None,

@@ -44,6 +44,7 @@ def _lifespan(
                 try:
                     await state.pool.run(state.models.preload)
                     await state.pool.run(state.describer.warm)
+                    await state.pool.run(state.search.warm)
                 except PicsiftError as exc:  # e.g. ModelUnavailableError: its message says it all
                     log.error("picsift API cannot start: %s", exc)
                     raise

@@ -34,6 +34,9 @@ class ApiSearch:
         self._settings = settings
         self._meaningless = meaningless
 
+    def warm(self) -> None:
+        self._service.warm()
+
     def text(self, query: str | None, options: SearchOptions) -> dict[str, Any]:
         return self._search(query, options, [])
 

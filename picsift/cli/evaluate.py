@@ -96,13 +96,18 @@ def retrieval(
         w = ",".join(f"{k}={v:g}" for k, v in r.weights.items())
         table.add_row(r.name, w, *(f"{r.recall[k]:.3f}" for k in (1, 5, 10)), f"{r.mrr:.3f}")
     out.print(table)
-    kinds = sorted(results[0].by_kind)
-    if len(kinds) > 1:
-        table = Table("channel", *(f"{k} R@1 / R@10" for k in kinds))
-        for r in results:
-            cells = [f"{r.by_kind[k]['R@1']:.3f} / {r.by_kind[k]['R@10']:.3f}" for k in kinds]
-            table.add_row(r.name, *cells)
-        out.print(table)
+    for split in ("by_kind", "by_lang"):
+        groups = sorted(getattr(results[0], split))
+        if len(groups) > 1:
+            table = Table("channel", *(f"{g} R@1 / R@10 / MRR" for g in groups))
+            for r in results:
+                part = getattr(r, split)
+                cells = [
+                    f"{part[g]['R@1']:.3f} / {part[g]['R@10']:.3f} / {part[g]['MRR']:.3f}"
+                    for g in groups
+                ]
+                table.add_row(r.name, *cells)
+            out.print(table)
     for r in results:
         if r.adapted:
             out.print(

@@ -181,7 +181,7 @@ def describe(
     fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
     template: Annotated[
         str | None,
-        typer.Option(help="paragraph, alt, tags, seo, markdown, json, or one of yours."),
+        typer.Option(help="paragraph, alt, alt-ru, alt-de, tags, seo, markdown, json, or yours."),
     ] = None,
     facets: Annotated[
         str | None,

@@ -19,6 +19,7 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from picsift.describe.i18n import Translations
 from picsift.describe.model import DescriptionBase
 from picsift.describe.objects import count_phrase, object_phrases
 from picsift.errors import PicsiftError
@@ -86,6 +87,8 @@ def _comma_list(text: str) -> str:
 POSTPROCESS: dict[str, Callable[[str], str]] = {
     "paragraph": _one_line,
     "alt": _trim_alt,
+    "alt-ru": _trim_alt,
+    "alt-de": _trim_alt,
     "tags": _comma_list,
     "seo": _comma_list,
 }
@@ -147,6 +150,7 @@ class TemplateRenderer:
             article=_article,
             object_phrases=object_phrases,
             count_phrase=count_phrase,
+            tr=Translations().translate,
         )
 
     def names(self) -> list[str]:

@@ -28,19 +28,17 @@ def retrieval_report(
         "with a relevant image in the top K.",
         table(["channel", "weights", "R@1", "R@5", "R@10", "MRR"], rows),
     ]
-    kinds = sorted(results[0].by_kind)
-    if len(kinds) > 1:
-        sections.append(
-            table(
-                ["channel", *(f"{k} R@1" for k in kinds), *(f"{k} R@10" for k in kinds)],
-                [
-                    [r.name]
-                    + [r.by_kind[k]["R@1"] for k in kinds]
-                    + [r.by_kind[k]["R@10"] for k in kinds]
-                    for r in results
-                ],
-            )
-        )
+    for split in ("by_kind", "by_lang"):
+        groups = sorted(getattr(results[0], split))
+        if len(groups) > 1:
+            rows = [
+                [r.name]
+                + [getattr(r, split)[g]["R@1"] for g in groups]
+                + [getattr(r, split)[g]["R@10"] for g in groups]
+                for r in results
+            ]
+            header = ["channel", *(f"{g} R@1" for g in groups), *(f"{g} R@10" for g in groups)]
+            sections.append(table(header, rows))
     figure = plots.recall_at_k({r.name: r.recall for r in results}, "Recall@K per channel")
     return Report(
         "retrieval",

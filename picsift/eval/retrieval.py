@@ -2,7 +2,8 @@
 
 Queries are JSONL lines ``{"query": "...", "relevant": ["<file>", ...]}`` with files relative
 to the indexed folder (``root``); an optional ``"kind"`` groups the results (e.g. paraphrase
-vs exact-token queries). The store must already hold the images (index with ``--captions``
+vs exact-token queries) and an optional ``"lang"`` (the query's language) splits them
+again. The store must already hold the images (index with ``--captions``
 to search people's captions).
 """
 
@@ -30,6 +31,7 @@ class EvalQuery:
     text: str
     relevant: tuple[str, ...]
     kind: str = "all"
+    lang: str = "und"  # the query's language, when the file says (ISO 639-1)
 
 
 @dataclass
@@ -44,6 +46,7 @@ class Scores:
     failed: list[tuple[str, str]] = field(default_factory=list)
     # queries whose channel weights the search adapted (picsift.search.adapt)
     adapted: int = 0
+    by_lang: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 def load_queries(path: Path) -> list[EvalQuery]:
@@ -64,7 +67,8 @@ def load_queries(path: Path) -> list[EvalQuery]:
             raise PicsiftError(
                 f'{path}:{number}: expected {{"query": ..., "relevant": [...]}} ({exc})'
             ) from None
-        out.append(EvalQuery(query, tuple(map(str, relevant)), str(item.get("kind", "all"))))
+        kind, lang = str(item.get("kind", "all")), str(item.get("lang", "und"))
+        out.append(EvalQuery(query, tuple(map(str, relevant)), kind, lang))
     if not out:
         raise PicsiftError(f"{path}: no queries")
     return out
@@ -95,23 +99,29 @@ def _score(
             continue
         ranks.append(first_relevant_rank([h.id for h in page.hits], rel))
         adapted += bool(page.query and page.query.get("notes"))
-    by_kind: dict[str, dict[str, float]] = {}
-    for kind in sorted({q.kind for q in queries}):
-        sub = [r for r, q in zip(ranks, queries, strict=True) if q.kind == kind]
-        by_kind[kind] = {f"R@{k}": recall_at(sub, k) for k in KS} | {
-            "MRR": mean_reciprocal_rank(sub),
-            "n": float(len(sub)),
-        }
     return Scores(
         name,
         weights,
         len(queries),
         {k: recall_at(ranks, k) for k in KS},
         mean_reciprocal_rank(ranks),
-        by_kind,
+        _grouped(ranks, [q.kind for q in queries]),
         failed,
         adapted,
+        _grouped(ranks, [q.lang for q in queries]),
     )
+
+
+def _grouped(ranks: list[int | None], labels: list[str]) -> dict[str, dict[str, float]]:
+    """Recall@K, MRR and the count per label (query kind, or language)."""
+    out: dict[str, dict[str, float]] = {}
+    for label in sorted(set(labels)):
+        sub = [r for r, x in zip(ranks, labels, strict=True) if x == label]
+        out[label] = {f"R@{k}": recall_at(sub, k) for k in KS} | {
+            "MRR": mean_reciprocal_rank(sub),
+            "n": float(len(sub)),
+        }
+    return out
 
 
 def evaluate(

@@ -79,6 +79,8 @@ def download(spec: ModelSpec, target: Path) -> Path:
             local_dir=target,
             allow_patterns=_DOWNLOAD_PATTERNS.get(spec.backend),
         )
+        if spec.backend == "open_clip":
+            _complete_open_clip(spec, target)
     except Exception as exc:
         raise ModelUnavailableError(
             f"could not download model '{spec.name}' ({spec.repo}) from the Hugging Face hub: "
@@ -89,6 +91,44 @@ def download(spec: ModelSpec, target: Path) -> Path:
             f"download of '{spec.name}' ({spec.repo}) into {target} is incomplete."
         )
     return target
+
+
+def _complete_open_clip(spec: ModelSpec, target: Path) -> None:
+    """What some open_clip repos leave out: older ones hold only ``.bin`` weights and no
+    config (open_clip knows the architecture by name), and a Hugging Face text tower needs
+    its own config and tokenizer (``options.text_repo``) beside the weights."""
+    from huggingface_hub import snapshot_download
+
+    if not any(p.suffix in _WEIGHT_SUFFIXES for p in target.iterdir()):
+        snapshot_download(
+            spec.repo,
+            revision=spec.revision,
+            local_dir=target,
+            allow_patterns=["open_clip_pytorch_model.bin"],
+        )
+    config = target / "open_clip_config.json"
+    if not config.is_file() and spec.architecture:
+        import json
+
+        import open_clip
+
+        model_cfg = open_clip.get_model_config(spec.architecture)
+        if model_cfg is None:
+            raise ModelUnavailableError(f"open_clip has no architecture '{spec.architecture}'")
+        config.write_text(json.dumps({"model_cfg": model_cfg}, indent=2) + "\n")
+    text_repo = spec.options.get("text_repo")
+    if text_repo:
+        snapshot_download(str(text_repo), local_dir=target, allow_patterns=_TEXT_TOWER_FILES)
+
+
+# A Hugging Face text tower's files an open_clip model folder needs beside its weights.
+_TEXT_TOWER_FILES = [
+    "config.json",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "sentencepiece.bpe.model",
+]
 
 
 def how_to_provide(spec: ModelSpec, target: Path) -> str:

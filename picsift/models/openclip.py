@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from picsift.errors import ModelUnavailableError
 from picsift.models.base import EmbedderBase
 
 
@@ -20,7 +22,9 @@ class OpenClipEmbedder(EmbedderBase):
         import open_clip
 
         ref = f"local-dir:{folder}"
-        model, preprocess = open_clip.create_model_from_pretrained(ref, device=device)
+        model, preprocess = open_clip.create_model_from_pretrained(
+            ref, device=device, **_local_text_tower(folder)
+        )
         self._model: Any = model.eval()
         self._transform: Any = preprocess
         self._tokenizer: Any = open_clip.get_tokenizer(ref)
@@ -68,6 +72,23 @@ class OpenClipEmbedder(EmbedderBase):
         """
         length = int(tokens.argmax(dim=-1).max()) + 1
         return encode_cut_tokens(self._model, tokens[:, :length])
+
+
+def _local_text_tower(folder: Path) -> dict[str, Any]:
+    """A Hugging Face text tower (e.g. XLM-RoBERTa) is built from its config, which the
+    model's config names by hub id; point it at the copy in ``folder`` instead, so loading
+    never reaches the hub (its weights then come from the open_clip checkpoint)."""
+    config = json.loads((folder / "open_clip_config.json").read_text("utf-8"))
+    text_cfg = dict(config.get("model_cfg", {}).get("text_cfg", {}))
+    if "hf_model_name" not in text_cfg:
+        return {}
+    if not (folder / "config.json").is_file():
+        raise ModelUnavailableError(
+            f"{folder} lacks its text tower's config.json and tokenizer "
+            f"({text_cfg['hf_model_name']}); `picsift models pull` fetches them"
+        )
+    local = {"hf_model_name": str(folder), "hf_tokenizer_name": str(folder)}
+    return {"text_cfg": {**text_cfg, **local, "hf_model_pretrained": False}}
 
 
 def encode_cut_tokens(m: Any, tokens: torch.Tensor) -> torch.Tensor:

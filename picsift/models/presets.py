@@ -69,6 +69,13 @@ class Preset:
     pose: ModelSpec | None = None  # body keypoints, for the opt-in people facet
     description: str = ""
     meaningless: bool = False
+    # its text models (CLIP text tower, caption meaning) read many languages, not only English
+    multilingual: bool = False
+
+    @property
+    def caption_language(self) -> str:
+        """The language the captioner writes in (ISO 639-1; its ``options.language``)."""
+        return str(self.captioner.options.get("language", "en"))
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -144,4 +151,5 @@ class PresetCatalog:
             pose=pose,
             description=raw.get("description", ""),
             meaningless=bool(raw.get("meaningless", False)),
+            multilingual=bool(raw.get("multilingual", False)),
         )

@@ -26,6 +26,7 @@ import torch
 import transformers as tf  # lazy: the heavy submodules load on first attribute access
 
 from picsift.errors import PresetError
+from picsift.models.tiny_multilingual import build_multilingual_clip, build_multilingual_minilm
 
 TINY_KINDS: tuple[str, ...] = (
     "tiny-clip",
@@ -35,6 +36,8 @@ TINY_KINDS: tuple[str, ...] = (
     "tiny-depth",
     "tiny-segmenter",
     "tiny-pose",
+    "tiny-multilingual-clip",
+    "tiny-multilingual-minilm",
 )
 
 CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073]
@@ -432,4 +435,6 @@ _BUILDERS: dict[str, Callable[[Path], None]] = {
     "tiny-depth": _build_depth,
     "tiny-segmenter": _build_segmenter,
     "tiny-pose": _build_pose,
+    "tiny-multilingual-clip": build_multilingual_clip,
+    "tiny-multilingual-minilm": build_multilingual_minilm,
 }

@@ -14,6 +14,10 @@ So the word channel's weight falls linearly from full to zero as the query's len
 from ``ramp[0]`` to ``ramp[1]`` times the library's mean caption length. A query with a
 quoted phrase asks for exact words and keeps the full weight; so does a search on the word
 channel alone.
+
+Words match words, not meaning, so a query in a language none of the captions are in
+(``красное платье`` against English captions) gets no word channel at all: its matches
+could only be accidents. The semantic channels of a multilingual preset read it.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from picsift.search.channels import words_of
+from picsift.search.language import Detected
 from picsift.search.query import Query
 
 
@@ -35,12 +40,25 @@ def adapt_weights(
     query: Query,
     mean_caption_words: float,
     ramp: tuple[float, float],
+    language: Detected | None = None,
+    caption_languages: frozenset[str] = frozenset(),
 ) -> Adapted:
-    """The weights to fuse this query with, and the reasons for any change."""
+    """The weights to fuse this query with, and the reasons for any change. ``language`` is
+    the query's, ``caption_languages`` those the library's captions are in."""
     words = weights.get("words", 0.0)
     others = any(w > 0 for name, w in weights.items() if name != "words")
     length = len(words_of(query.positive_text))
-    if words <= 0 or not others or query.phrases or mean_caption_words <= 0 or not length:
+    if words <= 0 or not others or query.phrases or not length:
+        return Adapted(dict(weights))
+    foreign = language is not None and language.known and caption_languages
+    if foreign and language is not None and language.language not in caption_languages:
+        note = (
+            f"words left out: the query reads as {language.language} (by {language.by}); "
+            f"the captions here are in {', '.join(sorted(caption_languages))}, and words "
+            "match words, not meaning"
+        )
+        return Adapted({**weights, "words": 0.0}, (note,))
+    if mean_caption_words <= 0:
         return Adapted(dict(weights))
     ratio = length / mean_caption_words
     low, high = ramp

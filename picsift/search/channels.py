@@ -17,6 +17,7 @@ from picsift.search.fusion import ChannelHits
 from picsift.store import CAPTION_SPACE, IMAGE_SPACE, USER_CAPTION_SPACE
 from picsift.store.filters import Filters
 from picsift.store.ports import WORD_SOURCES, LibraryStore, VectorBackend
+from picsift.wordsplit import split_cjk
 
 CHANNELS = ("clip", "caption", "words")
 SOURCES = WORD_SOURCES  # whose captions the text channels read: the model's, people's
@@ -97,7 +98,8 @@ def caption(
 
 
 def words_of(text: str) -> list[str]:
-    return [w.lower() for w in _WORD.findall(text)]
+    """Lower-cased words, CJK runs as their character bigrams (as the index holds them)."""
+    return [w.lower() for w in _WORD.findall(split_cjk(text) or "")]
 
 
 def content_words(text: str) -> list[str]:
@@ -125,6 +127,7 @@ def words(
     rare = [w for w, df in frequencies.items() if df <= total / 2]
     if not rare and frequencies:
         rare = [min(frequencies, key=lambda w: (frequencies[w], w))]
+    phrases = tuple(split_cjk(p) or "" for p in phrases)  # a CJK phrase: its bigrams, in order
     found = index.search_words(rare, content_words(negative), sources, filters, k, phrases)
     if not found:
         return ChannelHits("words", [], [])

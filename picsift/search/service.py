@@ -23,6 +23,7 @@ from picsift.search import channels as ch
 from picsift.search.adapt import Adapted, adapt_weights
 from picsift.search.cache import TextVectorCache
 from picsift.search.fusion import ChannelHits, Fused, fuse
+from picsift.search.language import LanguageDetector
 from picsift.search.query import Query, QueryError, Term, parse_query
 from picsift.store import CAPTION_SPACE, IMAGE_SPACE, USER_CAPTION_SPACE
 from picsift.store.binding import check_compatible
@@ -31,6 +32,7 @@ from picsift.store.ports import LibraryStore
 
 MAX_DEPTH = 10_000  # offset + limit: deeper pages are refused, not silently truncated
 PREPARE_BATCH = 64  # query texts per forward pass when preparing many
+LANGUAGE_SAMPLE = 200  # captions read to tell which languages a library's captions are in
 
 
 @dataclass(frozen=True)
@@ -79,15 +81,24 @@ class SearchService:
         models: ModelSource,
         settings: Settings,
         decoder: ImageDecoder | None = None,
+        languages: LanguageDetector | None = None,
     ) -> None:
-        """``decoder`` decodes example images given by path (its own sandbox if None)."""
+        """``decoder`` decodes example images given by path (its own sandbox if None);
+        ``languages`` tells a query's language (one is made if None; it loads on first use)."""
         self._store = store
         self._models = models
         self._settings = settings
         self._decoder = decoder or DecodeSandbox(settings)
         self._text_cache = TextVectorCache(settings.query_cache_size)
+        self._languages = languages or LanguageDetector()
+        # (sources, catalog generation) -> the languages the captions are in
+        self._caption_languages: dict[tuple[tuple[str, ...], int], frozenset[str]] = {}
 
     # -- public entry points -------------------------------------------------------------------
+    def warm(self) -> None:
+        """Load what searching needs besides the models (the language classifier)."""
+        self._languages.warm()
+
     def search(
         self,
         query: str | None,
@@ -198,11 +209,44 @@ class SearchService:
         return SearchPage(hits, len(fused), options.offset, options.limit, weights, reading)
 
     def _adapt(self, weights: dict[str, float], query: Query, sources: tuple[str, ...]) -> Adapted:
-        """This query's weights (see :mod:`picsift.search.adapt`)."""
-        if weights.get("words", 0) <= 0 or not query.positive_text:
+        """This query's weights (see :mod:`picsift.search.adapt`), and a hint when the query's
+        language is one the preset's text models do not read."""
+        if not query.positive_text:
             return Adapted(weights)
-        mean = self._store.words.mean_words(sources)
-        return adapt_weights(weights, query, mean, self._settings.words_length_ramp)
+        language = self._languages.detect(query.positive_text)
+        hint: tuple[str, ...] = ()
+        preset = self._models.preset
+        if language.known and language.language != "en" and not preset.multilingual:
+            hint = (
+                f"the query reads as {language.language}; the text models of preset "
+                f"'{preset.name}' read English only (`--models multilingual` reads it)",
+            )
+        if weights.get("words", 0) <= 0:
+            return Adapted(weights, hint)
+        adapted = adapt_weights(
+            weights,
+            query,
+            self._store.words.mean_words(sources),
+            self._settings.words_length_ramp,
+            language,
+            self._library_languages(sources),
+        )
+        return Adapted(adapted.weights, adapted.notes + hint)
+
+    def _library_languages(self, sources: tuple[str, ...]) -> frozenset[str]:
+        """The captioner's language for model captions (it writes in one), and the languages
+        of a sample of people's captions; once per catalog generation."""
+        key = (tuple(sorted(sources)), self._store.images.generation())
+        if key not in self._caption_languages:
+            found: set[str] = set()
+            words = self._store.words
+            if "model" in sources and words.mean_words(("model",)) > 0:
+                found.add(self._models.preset.caption_language)
+            if "user" in sources:
+                sample = words.caption_sample(("user",), LANGUAGE_SAMPLE)
+                found |= self._languages.languages_of(sample)
+            self._caption_languages = {key: frozenset(found)}
+        return self._caption_languages[key]
 
     def _check_model(self) -> None:
         preset = self._models.preset

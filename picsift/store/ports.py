@@ -116,6 +116,11 @@ class WordIndex(Protocol):
         picture from one that names a few things in it."""
         ...
 
+    def caption_sample(self, sources: Sequence[str], n: int) -> list[str]:
+        """Up to ``n`` of the ``sources``' captions, spread over the library and the same
+        each time for the same catalog (what language the captions are in)."""
+        ...
+
 
 class Stamp(Protocol):
     """Which state of the catalog a vector backend holds."""

@@ -15,7 +15,7 @@ from picsift.describe.templates import ALT_MAX_CHARS, TemplateError, TemplateRen
 from picsift.errors import PicsiftError
 from picsift.models.base import Detection
 
-SHIPPED = {"paragraph", "alt", "tags", "seo", "markdown", "json"}
+SHIPPED = {"paragraph", "alt", "alt-ru", "alt-de", "tags", "seo", "markdown", "json"}
 
 
 @pytest.fixture(scope="module")

@@ -89,8 +89,8 @@ def test_same_seed_same_bytes(tmp_path: Path, kind: str) -> None:
     first = build_tiny(kind, tmp_path / "a", seed=3)
     again = build_tiny(kind, tmp_path / "b", seed=3)
     other = build_tiny(kind, tmp_path / "c", seed=4)
-    names = sorted(p.name for p in first.iterdir())
-    assert names == sorted(p.name for p in again.iterdir())
+    names = sorted(str(p.relative_to(first)) for p in first.rglob("*") if p.is_file())
+    assert names == sorted(str(p.relative_to(again)) for p in again.rglob("*") if p.is_file())
     for name in names:
         assert (first / name).read_bytes() == (again / name).read_bytes(), name
     weights = next(n for n in names if n.endswith(".safetensors"))

@@ -244,6 +244,11 @@ def test_an_older_store_migrates_and_keeps_its_data(version: int) -> None:
         "status, created_at, updated_at) VALUES ('/old/hats/straw-hat.jpg', '/old/hats', 'ab', "
         "10, 1, 4, 3, 'JPEG', 'a straw hat on a table', 'ok', 'then', 'then')"
     )
+    conn.execute(  # a Chinese caption: searchable by word only from v7 (CJK bigrams)
+        "INSERT INTO images(path, folder, sha256, size, mtime_ns, width, height, format, caption, "
+        "status, created_at, updated_at) VALUES ('/old/dresses/d.jpg', '/old/dresses', 'cd', "
+        "10, 1, 4, 3, 'JPEG', '红色连衣裙挂在衣架上', 'pending', 'then', 'then')"
+    )
     vector = np.array([0.6, 0.8], dtype=np.float32).tobytes()
     conn.execute(
         "INSERT INTO embeddings(image_id, space, model, vector) VALUES (1, 'image', 'm:1', ?)",
@@ -264,6 +269,7 @@ def test_an_older_store_migrates_and_keeps_its_data(version: int) -> None:
         for word in ("straw", "hats"):
             found = store.words.search_words([word], [], ("model", "user"), Filters(), 5)
             assert [i for i, _s in found] == [1]
+        assert store.words.document_frequency("连衣") == 1  # 连衣裙 (dress), as the index splits
     with checks.connect(home / "catalog.db") as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert checks.problems(home / "catalog.db") == []

@@ -28,12 +28,13 @@ from picsift.store import SPACES, Store
 from picsift.store.filters import Filters, iso_date
 from picsift.store.ports import LibraryStore
 from picsift.store.records import UNSORTED, Category, CategoryRecord, ImageRow, Membership
+from picsift.wordsplit import split_cjk
 
 _WORD = re.compile(r"\w+")
 
 
 def _tokens(text: str | None) -> list[str]:
-    return _WORD.findall((text or "").lower())
+    return _WORD.findall((split_cjk(text) or "").lower())  # as the SQLite index splits
 
 
 @dataclass(frozen=True)
@@ -310,13 +311,20 @@ class MemoryWords:
     def analysed_count(self) -> int:
         return self._images.counts()["ok"]
 
-    def mean_words(self, sources: Sequence[str]) -> float:
-        texts = [
-            text
+    def _captions(self, sources: Sequence[str]) -> list[tuple[int, str]]:
+        return [
+            (r.id, text)
             for r in self._images.analysed_rows()
             for source, text in (("model", r.caption), ("user", r.user_caption))
             if source in sources and text and text.strip()
         ]
+
+    def caption_sample(self, sources: Sequence[str], n: int) -> list[str]:
+        ranked = sorted(self._captions(sources), key=lambda c: ((c[0] * 2654435761) % 2**32, c[1]))
+        return [text for _, text in ranked[:n]]
+
+    def mean_words(self, sources: Sequence[str]) -> float:
+        texts = [text for _, text in self._captions(sources)]
         lengths = [len(text.strip().split(" ")) for text in texts]  # as SQLite counts them
         return sum(lengths) / len(lengths) if lengths else 0.0
 

@@ -90,3 +90,30 @@ def test_mean_words_per_caption_source_follows_the_catalog(store: Store) -> None
     store.catalog.set_user_captions({"/p/1.jpg": "  a  dress "}, "user_captions")
     assert store.words.mean_words(("user",)) == 3.0  # "a  dress": counted as SQLite splits
     assert store.words.mean_words(SOURCES) == pytest.approx((6 + 7 + 4 + 3) / 4)
+
+
+def test_caption_sample_is_spread_and_stable(store: Store) -> None:
+    sample = store.words.caption_sample(("model",), 2)
+    assert len(sample) == 2 and set(sample) <= {c for c, _ in CAPTIONS.values()}
+    assert store.words.caption_sample(("model",), 2) == sample
+    assert store.words.caption_sample(("user",), 5) == []
+    assert len(store.words.caption_sample(SOURCES, 10)) == 3
+
+
+@pytest.mark.parametrize(
+    ("caption", "query", "found"),
+    [
+        ("Красное платье на вешалке", ["платье"], True),  # Cyrillic: unicode61 splits it
+        ("Красное платье на вешалке", ["платья"], False),  # no Russian stemming: exact forms
+        ("红色连衣裙挂在白墙前的衣架上", ["连衣", "衣裙"], True),  # 连衣裙 (dress), as bigrams
+        ("红色连衣裙挂在白墙前的衣架上", ["裤子"], False),  # trousers
+        ("白い壁の前のハンガーに赤いドレス", ["ドレ", "レス"], True),  # ドレス (dress)
+        ("흰 벽 앞 옷걸이에 걸린 빨간 드레스", ["드레", "레스"], True),
+    ],
+)
+def test_non_latin_peoples_captions_are_matched_exactly(
+    store: Store, caption: str, query: list[str], found: bool
+) -> None:
+    store.catalog.set_user_captions({"/p/3.jpg": caption}, "user_captions")
+    hits = store.words.search_words(query, [], ("user",), Filters(), 10)
+    assert ([i for i, _ in hits] == [3]) is found

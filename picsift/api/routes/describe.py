@@ -39,7 +39,9 @@ async def describe(
     fmt: Literal["json", "text"] = Query("json", alias="format"),
     store: bool = Depends(admin_key_if_storing),
     template: str | None = Query(
-        None, max_length=64, description="paragraph, alt, tags, seo, markdown, json, or yours."
+        None,
+        max_length=64,
+        description="paragraph, alt, alt-ru, alt-de, tags, seo, markdown, json, or yours.",
     ),
     facets: str | None = Query(
         None, max_length=200, description="e.g. caption,colours,composition"

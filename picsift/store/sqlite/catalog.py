@@ -226,6 +226,19 @@ class Catalog:
         self._mean_words[key] = (generation, mean)
         return mean
 
+    def caption_sample(self, sources: Sequence[str], n: int) -> list[str]:
+        columns = [_WORDS_OF[s][0] for s in sorted(set(sources) & set(_WORDS_OF))]
+        if not columns or n <= 0:
+            return []
+        parts = " UNION ALL ".join(
+            f"SELECT id, {c} AS text FROM images WHERE status = 'ok' AND trim(coalesce({c}, '')) "
+            "!= ''"
+            for c in columns
+        )
+        # a fixed multiplicative hash of the id: spread over the library, stable across calls
+        sql = f"SELECT text FROM ({parts}) ORDER BY (id * 2654435761) % 4294967296, text LIMIT ?"
+        return [str(r[0]) for r in self._read(sql, (n,)).fetchall()]
+
     def counts(self) -> dict[str, int]:
         out = {"ok": 0, "error": 0, "pending": 0}
         for status, n in self._read("SELECT status, count(*) FROM images GROUP BY status"):

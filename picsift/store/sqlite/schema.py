@@ -12,6 +12,7 @@ import sqlite3
 from pathlib import PurePath
 
 from picsift.errors import StoreError
+from picsift.wordsplit import split_cjk
 
 
 def path_words(path: str) -> str:
@@ -24,6 +25,7 @@ def path_words(path: str) -> str:
 def register_functions(conn: sqlite3.Connection) -> None:
     """SQL functions the schema's triggers call; every connection that writes needs them."""
     conn.create_function("path_words", 1, path_words, deterministic=True)
+    conn.create_function("split_cjk", 1, split_cjk, deterministic=True)
 
 
 _V1 = """
@@ -189,7 +191,32 @@ CREATE TABLE facet_maps (
 """
 
 # Index i holds the script that takes a store from version i to i + 1.
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6]
+# v7: captions in Chinese, Japanese and Korean are searchable by word: the full-text index holds
+# their CJK runs as character bigrams (picsift.wordsplit), as queries are split the same way.
+_V7 = """
+DROP TRIGGER images_fts_insert;
+DROP TRIGGER images_fts_update;
+UPDATE images_fts SET
+    caption = (SELECT coalesce(split_cjk(i.caption), '') FROM images i
+               WHERE i.id = images_fts.rowid),
+    user_caption = (SELECT coalesce(split_cjk(i.user_caption), '') FROM images i
+                    WHERE i.id = images_fts.rowid)
+WHERE rowid IN (SELECT id FROM images WHERE split_cjk(caption) != caption
+                OR split_cjk(user_caption) != user_caption);
+CREATE TRIGGER images_fts_insert AFTER INSERT ON images BEGIN
+    INSERT INTO images_fts(rowid, caption, user_caption, tags, path_words)
+    VALUES (new.id, coalesce(split_cjk(new.caption), ''),
+            coalesce(split_cjk(new.user_caption), ''), '', path_words(new.path));
+END;
+CREATE TRIGGER images_fts_update AFTER UPDATE OF caption, user_caption, path ON images BEGIN
+    UPDATE images_fts SET caption = coalesce(split_cjk(new.caption), ''),
+        user_caption = coalesce(split_cjk(new.user_caption), ''),
+        path_words = path_words(new.path)
+    WHERE rowid = new.id;
+END;
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
