@@ -237,7 +237,8 @@ def ocr(
         return
     out.print(
         f"images {scores.images}  character accuracy {scores.char_accuracy:.3f}  word accuracy "
-        f"{scores.word_accuracy:.3f}  {scores.seconds_per_image:.2f} s/image",
+        f"{scores.word_accuracy:.3f}  {scores.seconds_per_image:.2f} s/image  text invented on "
+        f"{scores.invented} of {scores.no_text_images} pictures without text",
         highlight=False,
     )
 

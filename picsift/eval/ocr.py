@@ -23,10 +23,20 @@ class OcrScores:
     char_accuracy: float
     word_accuracy: float
     seconds_per_image: float
+    # pictures whose reference is "" (no text in them) where the facet read some anyway
+    no_text_images: int
+    invented: int
     worst: list[dict[str, Any]]  # the files with most errors, to look at
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def _accuracy(got: str, want: str) -> float:
+    """One file's character accuracy; for a picture without text, 1 if nothing was read."""
+    if not want.strip():
+        return 0.0 if got.strip() else 1.0
+    return text_accuracy([got], [want])
 
 
 def load_text_references(path: Path) -> list[tuple[str, str]]:
@@ -55,7 +65,7 @@ def evaluate_ocr(
         want.append(text)
         files.append(file)
     per_file: list[dict[str, Any]] = [
-        {"file": f, "expected": w, "read": g, "char_accuracy": round(text_accuracy([g], [w]), 4)}
+        {"file": f, "expected": w, "read": g, "char_accuracy": round(_accuracy(g, w), 4)}
         for f, g, w in zip(files, got, want, strict=True)
     ]
     return OcrScores(
@@ -64,5 +74,7 @@ def evaluate_ocr(
         char_accuracy=round(text_accuracy(got, want), 4),
         word_accuracy=round(text_accuracy(got, want, "word"), 4),
         seconds_per_image=round(elapsed / len(got), 3),
+        no_text_images=sum(1 for w in want if not w.strip()),
+        invented=sum(1 for g, w in zip(got, want, strict=True) if g.strip() and not w.strip()),
         worst=sorted(per_file, key=lambda d: d["char_accuracy"])[:10],
     )

@@ -162,8 +162,15 @@ def ocr_report(scores: OcrScores, references_file: str) -> Report:
         [
             f"{scores.images} images from `{references_file}`.",
             table(
-                ["char accuracy", "word accuracy", "s/image"],
-                [[scores.char_accuracy, scores.word_accuracy, scores.seconds_per_image]],
+                ["char accuracy", "word accuracy", "s/image", "invented on no-text pictures"],
+                [
+                    [
+                        scores.char_accuracy,
+                        scores.word_accuracy,
+                        scores.seconds_per_image,
+                        f"{scores.invented} of {scores.no_text_images}",
+                    ]
+                ],
             ),
             "Worst files:\n\n"
             + table(

@@ -27,7 +27,14 @@ _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pth")
 # What to fetch from the hub: only the files that backend loads (repos often hold several
 # copies of the weights in different formats).
 _DOWNLOAD_PATTERNS: dict[str, list[str]] = {
-    "open_clip": ["open_clip_config.json", "open_clip_model.safetensors"],
+    # + the tokenizer files some repos ship beside the weights (SigLIP's Gemma tokenizer)
+    "open_clip": [
+        "open_clip_config.json",
+        "open_clip_model.safetensors",
+        "tokenizer.json",
+        "tokenizer_config.json",
+        "special_tokens_map.json",
+    ],
     "transformers": ["*.json", "*.safetensors", "*.txt", "*.model"],
     "sentence_transformers": ["*.json", "*.safetensors", "*.txt", "1_Pooling/*"],
 }

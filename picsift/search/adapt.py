@@ -55,7 +55,7 @@ def adapt_weights(
         note = (
             f"words left out: the query reads as {language.language} (by {language.by}); "
             f"the captions here are in {', '.join(sorted(caption_languages))}, and words "
-            "match words, not meaning"
+            "find words, not meaning"
         )
         return Adapted({**weights, "words": 0.0}, (note,))
     if mean_caption_words <= 0:

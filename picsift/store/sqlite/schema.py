@@ -191,8 +191,9 @@ CREATE TABLE facet_maps (
 """
 
 # Index i holds the script that takes a store from version i to i + 1.
-# v7: captions in Chinese, Japanese and Korean are searchable by word: the full-text index holds
-# their CJK runs as character bigrams (picsift.wordsplit), as queries are split the same way.
+# v7: captions (and text read in images) in Chinese, Japanese and Korean are searchable by word:
+# the full-text index holds their CJK runs as character bigrams (picsift.wordsplit), as queries
+# are split the same way. The triggers are v4's with that split added.
 _V7 = """
 DROP TRIGGER images_fts_insert;
 DROP TRIGGER images_fts_update;
@@ -200,17 +201,24 @@ UPDATE images_fts SET
     caption = (SELECT coalesce(split_cjk(i.caption), '') FROM images i
                WHERE i.id = images_fts.rowid),
     user_caption = (SELECT coalesce(split_cjk(i.user_caption), '') FROM images i
-                    WHERE i.id = images_fts.rowid)
+                    WHERE i.id = images_fts.rowid),
+    tags = (SELECT trim(coalesce(i.tags, '') || ' ' || coalesce(split_cjk(i.ocr_text), ''))
+            FROM images i WHERE i.id = images_fts.rowid)
 WHERE rowid IN (SELECT id FROM images WHERE split_cjk(caption) != caption
-                OR split_cjk(user_caption) != user_caption);
+                OR split_cjk(user_caption) != user_caption
+                OR split_cjk(ocr_text) != ocr_text);
 CREATE TRIGGER images_fts_insert AFTER INSERT ON images BEGIN
     INSERT INTO images_fts(rowid, caption, user_caption, tags, path_words)
     VALUES (new.id, coalesce(split_cjk(new.caption), ''),
-            coalesce(split_cjk(new.user_caption), ''), '', path_words(new.path));
+            coalesce(split_cjk(new.user_caption), ''),
+            trim(coalesce(new.tags, '') || ' ' || coalesce(split_cjk(new.ocr_text), '')),
+            path_words(new.path));
 END;
-CREATE TRIGGER images_fts_update AFTER UPDATE OF caption, user_caption, path ON images BEGIN
+CREATE TRIGGER images_fts_update
+AFTER UPDATE OF caption, user_caption, path, tags, ocr_text ON images BEGIN
     UPDATE images_fts SET caption = coalesce(split_cjk(new.caption), ''),
         user_caption = coalesce(split_cjk(new.user_caption), ''),
+        tags = trim(coalesce(new.tags, '') || ' ' || coalesce(split_cjk(new.ocr_text), '')),
         path_words = path_words(new.path)
     WHERE rowid = new.id;
 END;
