@@ -112,8 +112,8 @@ def retrieval(
         if r.adapted:
             out.print(
                 f"{r.name}: the words weight was lowered on {r.adapted} of {r.queries} queries "
-                "(descriptions about as long as the captions; `picsift search --explain` says "
-                "why for one query)",
+                "(descriptions as long as the captions, or a language no caption is in; "
+                "`picsift search --explain` says why for one query)",
                 highlight=False,
             )
     failed = {text: reason for r in results for text, reason in r.failed}

@@ -207,12 +207,20 @@ def fit_clusters(
 
     clock = time.perf_counter()
     stats = _drop_strays(vecs, _stats(vecs, raw, params), params)
-    labels, k, centroids = stats.labels, stats.k, stats.centroids
+    labels, k, centroids = stats.labels.copy(), stats.k, stats.centroids
     probabilities[labels == NOISE] = 0.0
-    sizes = np.bincount(labels[labels >= 0], minlength=k).astype(np.int64)
     floor = -1.0 if params.similarity_floor is None else params.similarity_floor
     suggest_at = np.maximum(stats.medians - params.suggest_z * stats.spreads, floor)
     join_at = np.maximum(stats.medians - params.join_z * stats.spreads, floor)
+    if params.absorb and k:
+        # what join_new would do with these photos after clustering, done now (centroids,
+        # medians and thresholds stay those of the dense members)
+        strays = np.flatnonzero(labels == NOISE)
+        if len(strays):
+            best, sims = nearest_centroids(vecs[strays], centroids)
+            near = sims >= join_at[best]
+            labels[strays[near]] = best[near]
+    sizes = np.bincount(labels[labels >= 0], minlength=k).astype(np.int64)
 
     # the member nearest the centroid is the cosine medoid (see represent.medoid)
     medoid_rows = np.zeros(k, dtype=np.int64)

@@ -98,7 +98,8 @@ def _score(
             ranks.append(None)
             continue
         ranks.append(first_relevant_rank([h.id for h in page.hits], rel))
-        adapted += bool(page.query and page.query.get("notes"))
+        notes = (page.query or {}).get("notes") or []
+        adapted += any(str(n).startswith("words") for n in notes)  # a weight changed
     return Scores(
         name,
         weights,

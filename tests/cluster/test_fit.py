@@ -61,6 +61,34 @@ def test_stragglers_near_a_category_are_unsorted_with_a_suggestion() -> None:
     assert np.all(result.suggestions[: len(vectors)][result.labels[: len(vectors)] >= 0] == -1)
 
 
+def test_noise_within_a_join_threshold_joins_at_once() -> None:
+    vectors, _, _ = blobs(seed=1, k=5, per=60, spread=0.08)
+    first = fit_clusters(np.arange(len(vectors)), vectors)
+    # per category, three photos 5.5 robust deviations below the members' typical cosine to
+    # the centroid: past where members go back to noise (4), within a join threshold of 6.5
+    rng = np.random.default_rng(4)
+    fringe = []
+    for leaf in range(first.n_leaves):
+        cos = vectors[first.labels == leaf] @ first.centroids[leaf]
+        spread = 1.4826 * np.median(np.abs(cos - np.median(cos)))
+        fringe.append(at_cosine(rng, first.centroids[leaf], 3, np.median(cos) - 5.5 * spread))
+    everything = np.concatenate([vectors, *fringe])
+    ids = np.arange(len(everything))
+    kept = fit_clusters(ids, everything, ClusterParams(join_z=6.5, absorb=False))
+    joined = fit_clusters(ids, everything, ClusterParams(join_z=6.5))
+    assert kept.n_leaves == joined.n_leaves == 5
+    assert np.allclose(kept.centroids, joined.centroids)  # from the dense members only
+    moved = (kept.labels == -1) & (joined.labels >= 0)
+    assert moved[-15:].sum() >= 10 and (joined.labels == -1).sum() < (kept.labels == -1).sum()
+    assert np.array_equal(joined.labels[~moved], kept.labels[~moved])
+    # each photo that moved is as close to its category as a newly indexed photo must be
+    sims = np.einsum("ij,ij->i", everything[moved], joined.centroids[joined.labels[moved]])
+    assert np.all(sims >= joined.join_thresholds[joined.labels[moved]] - 1e-6)
+    # and every photo still Unsorted is below every category's threshold
+    rest = everything[joined.labels == -1] @ joined.centroids[: joined.n_leaves].T
+    assert np.all(rest < joined.join_thresholds[None, :])
+
+
 def test_nested_groups_give_a_walkable_two_level_tree() -> None:
     vectors, truth, group_of = nested(seed=3, groups=3, subs=3, per=50)
     params = ClusterParams(min_cluster_size=15, selection_method="leaf")
