@@ -27,6 +27,7 @@ import transformers as tf  # lazy: the heavy submodules load on first attribute 
 
 from picsift.errors import PresetError
 from picsift.models.tiny_multilingual import build_multilingual_clip, build_multilingual_minilm
+from picsift.models.tiny_siglip import build_siglip2
 
 TINY_KINDS: tuple[str, ...] = (
     "tiny-clip",
@@ -38,6 +39,7 @@ TINY_KINDS: tuple[str, ...] = (
     "tiny-pose",
     "tiny-multilingual-clip",
     "tiny-multilingual-minilm",
+    "tiny-siglip2",
 )
 
 CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073]
@@ -437,4 +439,5 @@ _BUILDERS: dict[str, Callable[[Path], None]] = {
     "tiny-pose": _build_pose,
     "tiny-multilingual-clip": build_multilingual_clip,
     "tiny-multilingual-minilm": build_multilingual_minilm,
+    "tiny-siglip2": build_siglip2,
 }

@@ -40,7 +40,7 @@ _SPECIALS = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
 _CONTEXT = 77
 
 
-def _tokenizer() -> Any:
+def tokenizer() -> Any:
     """XLM-R-style unigram tokenizer over the corpus: specials, then every word and every
     character (so any text in these scripts tokenizes), scored by frequency. Built directly,
     not trained, so the same bytes come out every time (unigram training is not
@@ -82,18 +82,18 @@ def build_multilingual_clip(out: Path) -> None:
 
     from picsift.models.tiny import CLIP_MEAN, CLIP_STD
 
-    tokenizer = _tokenizer()
-    tokenizer.save_pretrained(out)
+    words = tokenizer()
+    words.save_pretrained(out)
     tf.XLMRobertaConfig(
-        vocab_size=len(tokenizer),
+        vocab_size=len(words),
         hidden_size=64,
         num_hidden_layers=2,
         num_attention_heads=2,
         intermediate_size=128,
         max_position_embeddings=_CONTEXT + 4,
-        pad_token_id=tokenizer.pad_token_id,
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=words.pad_token_id,
+        bos_token_id=words.bos_token_id,
+        eos_token_id=words.eos_token_id,
     ).save_pretrained(out)
     published = {"hf_model_name": "xlm-roberta-base", "hf_tokenizer_name": "xlm-roberta-base"}
     text_cfg = {**published, "hf_pooler_type": "mean_pooler", "context_length": _CONTEXT}
@@ -114,19 +114,19 @@ def build_multilingual_minilm(out: Path) -> None:
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
 
-    tokenizer = _tokenizer()
+    words = tokenizer()
     encoder = out / "encoder"
     config = tf.BertConfig(
-        vocab_size=len(tokenizer),
+        vocab_size=len(words),
         hidden_size=32,
         num_hidden_layers=2,
         num_attention_heads=2,
         intermediate_size=64,
         max_position_embeddings=128,
-        pad_token_id=tokenizer.pad_token_id,
+        pad_token_id=words.pad_token_id,
     )
     tf.BertModel(config).save_pretrained(encoder)
-    tokenizer.save_pretrained(encoder)
+    words.save_pretrained(encoder)
     word = Transformer(str(encoder), max_seq_length=128)
     pool = Pooling(word.get_embedding_dimension(), pooling_mode="mean")
     SentenceTransformer(modules=[word, pool], device="cpu").save(str(out))
