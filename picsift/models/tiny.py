@@ -26,6 +26,7 @@ import torch
 import transformers as tf  # lazy: the heavy submodules load on first attribute access
 
 from picsift.errors import PresetError
+from picsift.models.open_clip_folder import save_open_clip
 from picsift.models.tiny_multilingual import build_multilingual_clip, build_multilingual_minilm
 from picsift.models.tiny_siglip import build_siglip2
 
@@ -171,7 +172,6 @@ def _mute_all_but(bias_or_rows: torch.Tensor, keep: torch.Tensor, value: float) 
 def _build_clip(out: Path, full_size: bool = False) -> None:
     """open_clip ViT CLIP shaped like ViT-B-32; same two files as the laion hub repos."""
     import open_clip  # imported here: it pulls in torchvision, only the CLIP build needs it
-    from safetensors.torch import save_file
 
     model_cfg: dict[str, Any] = {
         "embed_dim": 64,
@@ -181,11 +181,7 @@ def _build_clip(out: Path, full_size: bool = False) -> None:
     if full_size:
         model_cfg = open_clip.get_model_config("ViT-B-32")
     model = open_clip.CLIP(**model_cfg)
-    weights = {k: v.contiguous() for k, v in model.state_dict().items()}
-    save_file(weights, str(out / "open_clip_model.safetensors"))
-    preprocess_cfg = {"mean": CLIP_MEAN, "std": CLIP_STD, "size": 224}
-    config = {"model_cfg": model_cfg, "preprocess_cfg": preprocess_cfg}
-    (out / "open_clip_config.json").write_text(json.dumps(config, indent=2) + "\n")
+    save_open_clip(out, model, model_cfg, {"mean": CLIP_MEAN, "std": CLIP_STD, "size": 224})
 
 
 def _florence_tokenizer(out: Path) -> Any:

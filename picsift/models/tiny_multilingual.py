@@ -13,7 +13,6 @@ the ``XLMRobertaTokenizer`` files the real repos hold. Output is meaningless by 
 
 from __future__ import annotations
 
-import json
 import math
 import shutil
 from collections import Counter
@@ -78,8 +77,8 @@ def build_multilingual_clip(out: Path) -> None:
     """open_clip CustomTextCLIP with an XLM-RoBERTa text tower; its config names the tower
     ``xlm-roberta-base`` as the published one does, and the loader points that at ``out``."""
     import open_clip
-    from safetensors.torch import save_file
 
+    from picsift.models.open_clip_folder import save_open_clip
     from picsift.models.tiny import CLIP_MEAN, CLIP_STD
 
     words = tokenizer()
@@ -102,11 +101,7 @@ def build_multilingual_clip(out: Path) -> None:
     local = {"hf_model_name": str(out), "hf_tokenizer_name": str(out)}
     build_cfg = {**model_cfg, "text_cfg": {**text_cfg, **local, "hf_model_pretrained": False}}
     model = open_clip.CustomTextCLIP(**build_cfg)
-    weights = {k: v.contiguous() for k, v in model.state_dict().items()}
-    save_file(weights, str(out / "open_clip_model.safetensors"))
-    preprocess_cfg = {"mean": CLIP_MEAN, "std": CLIP_STD, "size": 224}
-    config = {"model_cfg": model_cfg, "preprocess_cfg": preprocess_cfg}
-    (out / "open_clip_config.json").write_text(json.dumps(config, indent=2) + "\n")
+    save_open_clip(out, model, model_cfg, {"mean": CLIP_MEAN, "std": CLIP_STD, "size": 224})
 
 
 def build_multilingual_minilm(out: Path) -> None:

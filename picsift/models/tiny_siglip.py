@@ -10,7 +10,6 @@ is 192-wide. Output is meaningless by design.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +18,8 @@ _CONTEXT = 64
 
 def build_siglip2(out: Path) -> None:
     import open_clip
-    from safetensors.torch import save_file
 
+    from picsift.models.open_clip_folder import save_open_clip
     from picsift.models.tiny_multilingual import tokenizer
 
     words = tokenizer()
@@ -48,10 +47,5 @@ def build_siglip2(out: Path) -> None:
     }
     model_cfg = {"embed_dim": 192, "init_logit_bias": -10, "vision_cfg": vision_cfg}
     model = open_clip.CustomTextCLIP(**model_cfg, text_cfg=text_cfg)
-    weights = {k: v.contiguous() for k, v in model.state_dict().items()}
-    save_file(weights, str(out / "open_clip_model.safetensors"))
-    config = {
-        "model_cfg": {**model_cfg, "custom_text": True, "text_cfg": text_cfg},
-        "preprocess_cfg": {"mean": [0.5] * 3, "std": [0.5] * 3, "size": 224},
-    }
-    (out / "open_clip_config.json").write_text(json.dumps(config, indent=2) + "\n")
+    published = {**model_cfg, "custom_text": True, "text_cfg": text_cfg}
+    save_open_clip(out, model, published, {"mean": [0.5] * 3, "std": [0.5] * 3, "size": 224})
