@@ -28,6 +28,10 @@ from picsift.search.channels import words_of
 from picsift.search.language import Detected
 from picsift.search.query import Query
 
+# Scripts written without spaces between words: a caption's length in words (spaces + 1)
+# says nothing there, so the length rule does not apply to queries in them.
+UNSPACED = frozenset({"zh", "ja", "th"})
+
 
 @dataclass(frozen=True)
 class Adapted:
@@ -58,8 +62,8 @@ def adapt_weights(
             "find words, not meaning"
         )
         return Adapted({**weights, "words": 0.0}, (note,))
-    if mean_caption_words <= 0:
-        return Adapted(dict(weights))
+    if mean_caption_words <= 0 or (language is not None and language.language in UNSPACED):
+        return Adapted(dict(weights))  # no captions yet, or lengths not comparable in words
     ratio = length / mean_caption_words
     low, high = ramp
     share = 1.0 if ratio <= low else 0.0 if ratio >= high else (high - ratio) / (high - low)

@@ -223,13 +223,21 @@ class SearchService:
             )
         if weights.get("words", 0) <= 0:
             return Adapted(weights, hint)
+        languages = self._library_languages(sources)
+        if language.by == "script" and language.language not in languages:
+            # a word in a script of its own cannot match captions in another by accident: if
+            # any caption holds one, some captions are in that language (the sample may have
+            # missed a few among many)
+            words = ch.content_words(query.positive_text)
+            if any(self._store.words.document_frequency(w) for w in words):
+                languages = languages | {language.language}
         adapted = adapt_weights(
             weights,
             query,
             self._store.words.mean_words(sources),
             self._settings.words_length_ramp,
             language,
-            self._library_languages(sources),
+            languages,
         )
         return Adapted(adapted.weights, adapted.notes + hint)
 

@@ -44,3 +44,11 @@ def test_exact_phrases_a_lone_words_channel_and_an_empty_library_are_left_alone(
     text: str, weights: dict[str, float], mean: float
 ) -> None:
     assert adapt_weights(weights, parse_query(text), mean, RAMP).weights == weights
+
+
+def test_the_length_rule_leaves_scripts_without_spaces_alone() -> None:
+    from picsift.search.language import Detected
+
+    query = parse_query("红色连衣裙挂在白墙前的衣架上")  # 13 bigrams; the captions count 1 "word"
+    adapted = adapt_weights(WEIGHTS, query, 1.0, RAMP, Detected("zh", 1.0, "script"))
+    assert adapted.weights == WEIGHTS

@@ -129,3 +129,25 @@ def test_a_russian_query_against_english_captions_leaves_words_out_and_says_why(
     notes = page.query["notes"]  # type: ignore[index]
     assert "words left out" in notes[0] and "ru" in notes[0] and "en" in notes[0]
     assert "read English only" in notes[1]  # the fake preset is not multilingual
+
+
+class _SampleMissesRussian(LanguageDetector):
+    """As if the caption sample held only English captions (one Russian among thousands)."""
+
+    def languages_of(self, texts, min_share=0.1):  # type: ignore[no-untyped-def]
+        return {"en"}
+
+
+def test_a_russian_caption_the_sample_missed_keeps_words_for_russian(library) -> None:
+    store, _, root, models = library
+    captions = {str(root / f"p{i}.png"): f"a photo of a red dress number {i}" for i in (1, 2, 3)}
+    captions[str(root / "p0.png")] = "Красное платье на вешалке"
+    store.catalog.set_user_captions(captions, USER_CAPTION_SPACE)
+    sync_text_vectors(store.catalog, models)
+    settings = Settings(home=store.home, search_cutoff=0.0)
+    service = SearchService(store, models, settings, languages=_SampleMissesRussian())
+    page = service.search("красное платье", SearchOptions(limit=4, sources=("user",)))
+    assert page.weights["words"] > 0  # "платье" is in a caption: Russian is here after all
+    assert page.hits[0].path.endswith("p0.png") and "words" in page.hits[0].channels
+    missing = service.search("синие джинсы", SearchOptions(limit=4, sources=("user",)))
+    assert missing.weights["words"] == 0.0  # no caption holds these words
