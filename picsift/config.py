@@ -269,6 +269,27 @@ class Settings(BaseSettings):
         "removed) until the space outgrows this multiple of the size it was trained at; then "
         "it is retrained.",
     )
+    edit_structure_threshold: float = Field(
+        default=0.3,
+        ge=0.0,
+        le=1.0,
+        description="Edits: a variant whose structure score (edge F-score and depth "
+        "correlation against the original, 0..1) is below this is not kept without --force "
+        "(chosen on real photos: bench/calibrate_structure.py).",
+    )
+    edit_queue: int = Field(
+        default=4,
+        ge=0,
+        le=1000,
+        description="API: edit jobs allowed to wait behind the running one; beyond that POST "
+        "/edit answers 503 with Retry-After.",
+    )
+    edit_max_candidates: int = Field(
+        default=8, ge=1, le=64, description="Edits: the most candidates one edit may try."
+    )
+    edit_max_series: int = Field(
+        default=500, ge=1, description="Edits: the most pictures one series may change."
+    )
     cors_origins: CommaList = Field(
         default=[],
         description='API: browser origins allowed by CORS (JSON list, e.g. ["http://x:3000"]); '

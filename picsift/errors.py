@@ -46,3 +46,20 @@ class ModelMismatchError(StoreError):
 
 class PresetError(PicsiftError):
     """A model preset name or definition is invalid."""
+
+
+class EditError(PicsiftError):
+    """An edit cannot be done as asked (empty instruction, unknown image, changed file, ...);
+    nothing was changed."""
+
+
+class UnknownMethodError(EditError):
+    """The preset has no edit method of that name."""
+
+
+class EditBusyError(EditError):
+    """The edit queue is full; ``retry_after`` seconds is a fair wait."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)

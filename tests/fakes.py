@@ -12,6 +12,7 @@ from typing import ClassVar
 import numpy as np
 from PIL import Image
 
+from picsift.errors import UnknownMethodError
 from picsift.models.base import (
     CaptionerBase,
     DepthEstimatorBase,
@@ -20,7 +21,8 @@ from picsift.models.base import (
     Keypoints,
     TextEmbedderBase,
 )
-from picsift.models.presets import ModelSpec, Preset
+from picsift.models.edit_base import EditorBase, EditRequest, Progress
+from picsift.models.presets import EditMethod, ModelSpec, Preset
 
 _COLOURS = {
     "red": (220, 40, 40),
@@ -115,8 +117,49 @@ def fake_preset(name: str = "fake", embedder_repo: str = "test/fake-embedder") -
         embedder=ModelSpec("fake-embedder", "embedder", "fake", embedder_repo, dim=16),
         captioner=ModelSpec("fake-captioner", "captioner", "fake", "test/fake-captioner"),
         text_embedder=ModelSpec("fake-text", "text_embedder", "fake", "test/fake-text", dim=32),
+        edits=fake_edit_methods(),
         meaningless=True,
     )
+
+
+def fake_edit_methods() -> dict[str, EditMethod]:
+    """A structure method that can keep depth and edges, and an instruction method."""
+    control = ModelSpec("fake-control", "controlnet", "fake", "test/fake-control")
+    structure = ModelSpec(
+        "fake-editor", "editor", "fake", "test/fake-editor", options={"keep": ["edges"]}
+    )
+    instruct = ModelSpec("fake-instruct", "editor", "fake", "test/fake-instruct")
+    return {
+        "structure": EditMethod("structure", structure, {"depth": control, "edges": control}),
+        "instruct": EditMethod("instruct", instruct),
+    }
+
+
+class FakeEditor(EditorBase):
+    """Darkens the picture (an edit that keeps every line); an instruction holding "scramble"
+    shuffles its tiles instead (one that keeps none). Records each request it got."""
+
+    def __init__(self, method: EditMethod) -> None:
+        self.model_id = method.editor.model_id
+        self.controls = tuple(method.controls)
+        self.default_keep = tuple(method.editor.options.get("keep", ()))
+        self.steps = 3
+        self.side = 64
+        self.requests: list[EditRequest] = []
+
+    def _forward(self, request: EditRequest, progress: Progress | None) -> Image.Image:
+        self.requests.append(request)
+        for step in range(self.steps):
+            if progress is not None:
+                progress(step + 1, self.steps)
+        pixels = np.asarray(request.image, np.float32)
+        if "scramble" in request.instruction:
+            rng = np.random.default_rng(request.seed)
+            tiles = pixels.reshape(8, pixels.shape[0] // 8, 8, pixels.shape[1] // 8, 3)
+            pixels = tiles[rng.permutation(8)][:, :, rng.permutation(8)].reshape(pixels.shape)
+            return Image.fromarray(pixels.astype(np.uint8))
+        factor = 0.45 + 0.05 * (request.seed % 3)
+        return Image.fromarray((pixels * factor).astype(np.uint8))
 
 
 class FakeModels:
@@ -131,6 +174,7 @@ class FakeModels:
         self._depth = FakeDepth()
         self._segmenter = FakeSegmenter()
         self._pose = FakePose()
+        self._editors: dict[str, FakeEditor] = {}
         self._text.model_id = (
             self._preset.text_embedder.model_id if self._preset.text_embedder else ""
         )
@@ -156,6 +200,14 @@ class FakeModels:
 
     def pose(self) -> FakePose:
         return self._pose
+
+    def editor(self, method: str) -> FakeEditor:
+        found = self._preset.edits.get(method)
+        if found is None:
+            raise UnknownMethodError(f"unknown edit method '{method}'")
+        if method not in self._editors:
+            self._editors[method] = FakeEditor(found)
+        return self._editors[method]
 
 
 class FakeTextEmbedder(TextEmbedderBase):

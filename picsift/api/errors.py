@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from picsift.api.workers import PoolBusyError
 from picsift.describe.templates import TemplateError
 from picsift.errors import (
+    EditError,
     ImageError,
     ModelMismatchError,
     ModelUnavailableError,
@@ -26,6 +27,7 @@ from picsift.errors import (
     PresetError,
     StoreError,
     StoreLockedError,
+    UnknownMethodError,
     UnsupportedImageError,
 )
 from picsift.library.service import UnknownCategoryError
@@ -81,6 +83,8 @@ def picsift_error_status(exc: PicsiftError) -> tuple[int, str]:
         return image_error_status(exc)
     table: list[tuple[type[PicsiftError], int, str]] = [
         (QueryError, 422, "invalid_query"),
+        (UnknownMethodError, 422, "unknown_method"),
+        (EditError, 422, "invalid_edit"),
         (UnknownCategoryError, 404, "not_found"),
         (FilterError, 422, "invalid_filter"),
         (TemplateError, 422, "invalid_template"),

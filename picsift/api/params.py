@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Query
 from fastapi.exceptions import RequestValidationError
@@ -68,6 +68,10 @@ class SearchRequest(BaseModel):
         max_length=MAX_FILTER_VALUES,
         description="Only these shot scales (the depth facet): close-up, medium, wide.",
     )
+    variants: Literal["hide", "include", "only"] | None = Field(
+        default=None,
+        description="Edited pictures (variants): hidden by default; include or only them.",
+    )
     weights: dict[str, float] | str | None = Field(
         default=None,
         description='Channel weights: {"clip": 1, "words": 0.5} or "clip:1,words:0.5".',
@@ -93,6 +97,9 @@ def search_query(
     people: str | None = Query(None, max_length=12, description="0, 2, 2-4 or 3+ people."),
     region: list[str] = Query([], description="Only images showing this region (repeatable)."),
     shot: list[str] = Query([], description="close-up, medium or wide (repeatable)."),
+    variants: Literal["hide", "include", "only"] | None = Query(
+        None, description="Edited pictures: hidden by default; include or only them."
+    ),
     weights: str | None = Query(None, max_length=200, description="e.g. clip:1,caption:1"),
     cutoff: float | None = Query(None, ge=0.0, lt=1.0),
     sources: str | None = Query(None, max_length=50, description="e.g. model,user"),
@@ -113,6 +120,7 @@ def search_query(
         "people": people,
         "region": region,
         "shot": shot,
+        "variants": variants,
         "weights": weights,
         "cutoff": cutoff,
         "sources": sources,
@@ -165,6 +173,7 @@ def to_options(request: SearchRequest) -> SearchOptions:
         people=request.people or None,
         regions=tuple(r for r in request.region if r.strip()),
         shots=tuple(s for s in request.shot if s.strip()),
+        variants=request.variants,
     )
     options = SearchOptions(
         limit=request.limit,

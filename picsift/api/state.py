@@ -11,6 +11,7 @@ import threading
 from dataclasses import dataclass
 
 from picsift.api.describing import Describer
+from picsift.api.editing import Editing
 from picsift.api.images import Images
 from picsift.api.ingest import Ingest
 from picsift.api.searching import ApiSearch
@@ -28,6 +29,7 @@ from picsift.models.base import (
     Segmenter,
     TextEmbedder,
 )
+from picsift.models.edit_base import ImageEditor
 from picsift.models.presets import Preset
 from picsift.models.provider import ModelProvider, ModelSource
 from picsift.search import SearchService
@@ -87,6 +89,12 @@ class TrackedModels:
         self._mark("pose")
         return model
 
+    def editor(self, method: str) -> ImageEditor:
+        """Loaded on first use only: edits are opt-in."""
+        model = self._inner.editor(method)
+        self._mark(f"editor:{method}")
+        return model
+
     @property
     def needed(self) -> set[str]:
         kinds = {"embedder", "captioner"}
@@ -119,8 +127,10 @@ class AppState:
     ingest: Ingest
     decoder: DecodeSandbox
     library: LibraryService
+    editing: Editing
 
     def close(self) -> None:
+        self.editing.close()
         self.pool.shutdown()
         self.decoder.close()
         self.store.close()
@@ -156,6 +166,7 @@ def open_state(settings: Settings, models: ModelSource | None = None) -> AppStat
             ingest=Ingest(settings, tracked, decoder),
             decoder=decoder,
             library=LibraryService(store),
+            editing=Editing(settings, store, tracked, decoder),
         )
     except BaseException:
         decoder.close()

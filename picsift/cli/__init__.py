@@ -18,9 +18,9 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from picsift.cli import categories, evaluate, library, models, search, serve
+    from picsift.cli import categories, edit, evaluate, library, models, search, serve
 
-    for module in (library, search, categories, serve):
+    for module in (library, search, categories, edit, serve):
         for command in module.COMMANDS:
             app.command()(command)
     app.add_typer(models.models_app, name="models")

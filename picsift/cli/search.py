@@ -114,6 +114,10 @@ def search(
     shot: Annotated[
         list[str] | None, typer.Option(help="Shot scale (depth facet): close-up, medium, wide.")
     ] = None,
+    variants: Annotated[
+        str | None,
+        typer.Option(help="Edited pictures: hide (default), include or only."),
+    ] = None,
     weights: WeightsOpt = None,
     channels: ChannelsOpt = None,
     cutoff: CutoffOpt = None,
@@ -141,6 +145,7 @@ def search(
             people=people,
             regions=tuple(region or ()),
             shots=tuple(shot or ()),
+            variants=variants,
         )
         options = SearchOptions(
             limit=limit,

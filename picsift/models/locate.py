@@ -22,6 +22,8 @@ _REQUIRED: dict[str, tuple[str, ...]] = {
     "open_clip": ("open_clip_config.json",),
     "transformers": ("config.json",),
     "sentence_transformers": ("modules.json",),
+    "diffusers": ("model_index.json",),
+    "diffusers_controlnet": ("config.json",),
 }
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pth")
 # What to fetch from the hub: only the files that backend loads (repos often hold several
@@ -37,6 +39,20 @@ _DOWNLOAD_PATTERNS: dict[str, list[str]] = {
     ],
     "transformers": ["*.json", "*.safetensors", "*.txt", "*.model"],
     "sentence_transformers": ["*.json", "*.safetensors", "*.txt", "1_Pooling/*"],
+    # a pipeline's components in full precision (repos also hold fp16, EMA and .ckpt copies);
+    # the safety checker is not loaded (README "Edits")
+    "diffusers": [
+        "model_index.json",
+        "scheduler/*.json",
+        "tokenizer/*",
+        "text_encoder/config.json",
+        "text_encoder/model.safetensors",
+        "unet/config.json",
+        "unet/diffusion_pytorch_model.safetensors",
+        "vae/config.json",
+        "vae/diffusion_pytorch_model.safetensors",
+    ],
+    "diffusers_controlnet": ["config.json", "diffusion_pytorch_model.safetensors"],
 }
 
 Builder = Callable[[str, Path], Path]
@@ -48,6 +64,11 @@ def is_complete(folder: Path, spec: ModelSpec) -> bool:
         return False
     if not all((folder / name).is_file() for name in _REQUIRED.get(spec.backend, ())):
         return False
+    if spec.backend == "diffusers":  # a pipeline: every component's weights in its folder
+        return all(
+            any(p.suffix in _WEIGHT_SUFFIXES for p in (folder / part).glob("*"))
+            for part in ("unet", "vae", "text_encoder")
+        )
     return any(p.suffix in _WEIGHT_SUFFIXES for p in folder.iterdir())
 
 

@@ -15,8 +15,11 @@ from typing import Any, Literal
 
 from picsift.errors import PresetError
 
-ModelKind = Literal["embedder", "captioner", "text_embedder", "depth", "segmenter", "pose"]
-KINDS: tuple[ModelKind, ...] = (
+ModelKind = Literal[
+    "embedder", "captioner", "text_embedder", "depth", "segmenter", "pose", "editor", "controlnet"
+]
+# the one model of each kind a preset names, in the order Preset holds them
+_PRESET_KINDS: tuple[ModelKind, ...] = (
     "embedder",
     "captioner",
     "text_embedder",
@@ -24,10 +27,17 @@ KINDS: tuple[ModelKind, ...] = (
     "segmenter",
     "pose",
 )
+KINDS: tuple[ModelKind, ...] = (*_PRESET_KINDS, "editor", "controlnet")
 DEFAULT_TEXT_EMBEDDER = "minilm-l6"
 DEFAULT_DEPTH = "depth-anything-v2-small"
 DEFAULT_SEGMENTER = "upernet-convnext-tiny"
 DEFAULT_POSE = "vitpose-base-simple"
+# edit methods of presets that name none: method name -> editor model
+DEFAULT_EDITS = {
+    "structure": "controlnet-sd15",
+    "instruct": "instruct-pix2pix",
+    "fast": "lcm-dreamshaper-v7",
+}
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,20 @@ class ModelSpec:
 
 
 @dataclass(frozen=True)
+class EditMethod:
+    """One way to change a picture: a diffusion pipeline (``editor``) and, for structure-
+    conditioned methods, a ControlNet per structure map it can keep (depth, edges, regions)."""
+
+    name: str
+    editor: ModelSpec
+    controls: dict[str, ModelSpec] = field(default_factory=dict)
+
+    @property
+    def specs(self) -> list[ModelSpec]:
+        return [self.editor, *self.controls.values()]
+
+
+@dataclass(frozen=True)
 class Preset:
     name: str
     embedder: ModelSpec
@@ -67,6 +91,8 @@ class Preset:
     depth: ModelSpec | None = None  # monocular depth, for the opt-in depth facet
     segmenter: ModelSpec | None = None  # semantic segmentation, for the opt-in regions facet
     pose: ModelSpec | None = None  # body keypoints, for the opt-in people facet
+    # edit methods by name; the first is the default
+    edits: dict[str, EditMethod] = field(default_factory=dict)
     description: str = ""
     meaningless: bool = False
     # its text models (CLIP text tower, caption meaning) read many languages, not only English
@@ -139,7 +165,7 @@ class PresetCatalog:
         segmenter = self.model(raw.get("segmenter", DEFAULT_SEGMENTER))
         pose = self.model(raw.get("pose", DEFAULT_POSE))
         models = (embedder, captioner, text_embedder, depth, segmenter, pose)
-        if tuple(m.kind for m in models) != KINDS:
+        if tuple(m.kind for m in models) != _PRESET_KINDS:
             raise PresetError(f"preset '{name}': a model entry has the wrong kind")
         return Preset(
             name=name,
@@ -149,7 +175,25 @@ class PresetCatalog:
             depth=depth,
             segmenter=segmenter,
             pose=pose,
+            edits=self._edits(name, raw.get("edit", DEFAULT_EDITS)),
             description=raw.get("description", ""),
             meaningless=bool(raw.get("meaningless", False)),
             multilingual=bool(raw.get("multilingual", False)),
         )
+
+    def _edits(self, preset: str, raw: dict[str, str]) -> dict[str, EditMethod]:
+        """``[presets.NAME.edit]``: method -> editor model; an editor's ``options.controls``
+        names its ControlNet model per structure map."""
+        methods: dict[str, EditMethod] = {}
+        for method, model_name in raw.items():
+            editor = self.model(model_name)
+            if editor.kind != "editor":
+                raise PresetError(f"preset '{preset}': edit method '{method}' is not an editor")
+            controls = {
+                control: self.model(str(ref))
+                for control, ref in dict(editor.options.get("controls", {})).items()
+            }
+            if any(c.kind != "controlnet" for c in controls.values()):
+                raise PresetError(f"model '{model_name}': a control is not a controlnet model")
+            methods[method] = EditMethod(method, editor, controls)
+        return methods

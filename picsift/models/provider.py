@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from picsift.config import Settings
-from picsift.errors import ModelUnavailableError, PicsiftError, PresetError
+from picsift.errors import ModelUnavailableError, PicsiftError, PresetError, UnknownMethodError
 from picsift.models import locate
 from picsift.models.base import (
     Captioner,
@@ -23,7 +23,8 @@ from picsift.models.base import (
     Segmenter,
     TextEmbedder,
 )
-from picsift.models.presets import ModelSpec, Preset
+from picsift.models.edit_base import ImageEditor
+from picsift.models.presets import EditMethod, ModelSpec, Preset
 from picsift.models.runtime import configure_threads, pick_device, quiet_loading
 
 
@@ -44,6 +45,10 @@ class ModelSource(Protocol):
     def segmenter(self) -> Segmenter: ...
 
     def pose(self) -> PoseEstimator: ...
+
+    def editor(self, method: str) -> ImageEditor:
+        """The preset's edit method ``method`` (UnknownMethodError if it has none such)."""
+        ...
 
 
 def _build_tiny(name: str, target: Path) -> Path:
@@ -93,6 +98,26 @@ def _load(spec: ModelSpec, folder: Path, settings: Settings) -> Any:
     raise ModelUnavailableError(f"model '{spec.name}': unknown backend '{spec.backend}'")
 
 
+def require_edit_extra() -> None:
+    """Edits run on diffusers, an extra: say what to install rather than fail on import."""
+    import importlib.util
+
+    if importlib.util.find_spec("diffusers") is None:
+        raise ModelUnavailableError(
+            "edits need the edit extra, which is not installed: pip install 'picsift[edit]'"
+        )
+
+
+def _load_editor(method: EditMethod, folder: Path, provider: ModelProvider) -> Any:
+    """An edit pipeline and the ControlNets of the structure maps it can keep."""
+    from picsift.models.editor import DiffusersEditor
+
+    controls = {name: provider.folder(spec) for name, spec in method.controls.items()}
+    device = pick_device(provider.settings)
+    editor = method.editor
+    return DiffusersEditor(folder, editor.model_id, device, editor.options, controls)
+
+
 class ModelProvider:
     def __init__(
         self,
@@ -109,6 +134,10 @@ class ModelProvider:
     @property
     def preset(self) -> Preset:
         return self._preset
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
 
     def embedder(self) -> ImageTextEmbedder:
         model: ImageTextEmbedder = self._get(self._preset.embedder)
@@ -134,6 +163,17 @@ class ModelProvider:
         model: PoseEstimator = self._optional(self._preset.pose, "pose model")
         return model
 
+    def editor(self, method: str) -> ImageEditor:
+        require_edit_extra()
+        found = self._preset.edits.get(method)
+        if found is None:
+            known = ", ".join(self._preset.edits) or "none"
+            raise UnknownMethodError(
+                f"unknown edit method '{method}' for preset '{self._preset.name}'; known: {known}"
+            )
+        model: ImageEditor = self._get(found.editor, found)
+        return model
+
     def _optional(self, spec: ModelSpec | None, what: str) -> Any:
         """The model of a preset entry that may be absent (an older presets file)."""
         if spec is None:
@@ -144,7 +184,7 @@ class ModelProvider:
         """Resolve (fetching or building if needed) without loading."""
         return locate.resolve(spec, self._settings, self._builder)
 
-    def _get(self, spec: ModelSpec) -> Any:
+    def _get(self, spec: ModelSpec, method: EditMethod | None = None) -> Any:
         with self._lock:
             model = self._loaded.get(spec.name)
             if model is None:
@@ -152,7 +192,10 @@ class ModelProvider:
                 configure_threads(self._settings)
                 quiet_loading()
                 try:
-                    model = _load(spec, folder, self._settings)
+                    if method is not None:
+                        model = _load_editor(method, folder, self)
+                    else:
+                        model = _load(spec, folder, self._settings)
                 except PicsiftError:
                     raise
                 except Exception as exc:

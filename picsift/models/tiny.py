@@ -26,6 +26,7 @@ import torch
 import transformers as tf  # lazy: the heavy submodules load on first attribute access
 
 from picsift.errors import PresetError
+from picsift.models import tiny_diffusion  # diffusers is imported only when a build runs
 from picsift.models.open_clip_folder import save_open_clip
 from picsift.models.tiny_multilingual import build_multilingual_clip, build_multilingual_minilm
 from picsift.models.tiny_siglip import build_siglip2
@@ -41,6 +42,11 @@ TINY_KINDS: tuple[str, ...] = (
     "tiny-multilingual-clip",
     "tiny-multilingual-minilm",
     "tiny-siglip2",
+    "tiny-controlnet-sd15",
+    "tiny-controlnet-depth",
+    "tiny-controlnet-canny",
+    "tiny-instruct-pix2pix",
+    "tiny-lcm",
 )
 
 CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073]
@@ -344,6 +350,11 @@ def build_full_size_random(kind: str, target: Path, *, seed: int = 0) -> Path:
         "depth-anything-v2-small": lambda out: _build_depth(out, full_size=True),
         "upernet-convnext-tiny": lambda out: _build_segmenter(out, full_size=True),
         "vitpose-base-simple": lambda out: _build_pose(out, full_size=True),
+        "controlnet-sd15": lambda out: tiny_diffusion.build_sd15(out, full_size=True),
+        "controlnet-depth-sd15": lambda out: tiny_diffusion.build_controlnet(out, True),
+        "controlnet-canny-sd15": lambda out: tiny_diffusion.build_controlnet(out, True),
+        "instruct-pix2pix": lambda out: tiny_diffusion.build_instruct_pix2pix(out, True),
+        "lcm-dreamshaper-v7": lambda out: tiny_diffusion.build_lcm(out, full_size=True),
     }
     if kind not in builders:
         raise PresetError(f"no full-size random build for '{kind}'; known: {sorted(builders)}")
@@ -436,4 +447,9 @@ _BUILDERS: dict[str, Callable[[Path], None]] = {
     "tiny-multilingual-clip": build_multilingual_clip,
     "tiny-multilingual-minilm": build_multilingual_minilm,
     "tiny-siglip2": build_siglip2,
+    "tiny-controlnet-sd15": lambda out: tiny_diffusion.build_sd15(out),
+    "tiny-controlnet-depth": lambda out: tiny_diffusion.build_controlnet(out),
+    "tiny-controlnet-canny": lambda out: tiny_diffusion.build_controlnet(out),
+    "tiny-instruct-pix2pix": lambda out: tiny_diffusion.build_instruct_pix2pix(out),
+    "tiny-lcm": lambda out: tiny_diffusion.build_lcm(out),
 }

@@ -6,7 +6,7 @@ Channels whose weight is zero never run, so a words-only search loads no model a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -170,7 +170,7 @@ class SearchService:
             raise QueryError(f"caption sources must be among {ch.SOURCES}")
         adapted = self._adapt(weights, query, options.sources)
         weights = adapted.weights
-        filters = options.filters
+        filters = self._variants_default(options.filters)
         allowed = self._store.images.ids_matching(filters) if filters.active else None
         depth = min(MAX_DEPTH, 3 * (options.offset + options.limit) + 50)
         results: list[ChannelHits] = []
@@ -207,6 +207,13 @@ class SearchService:
         hits = self._hits(page, options.duplicates)
         reading = {**query.reading(), "notes": list(adapted.notes)} if query.terms else None
         return SearchPage(hits, len(fused), options.offset, options.limit, weights, reading)
+
+    def _variants_default(self, filters: Filters) -> Filters:
+        """Edited pictures stay out of results unless asked for (``variants``); a library
+        without any pays nothing for it."""
+        if filters.variants is None and self._store.edits.variant_count():
+            return replace(filters, variants="hide")
+        return filters
 
     def _adapt(self, weights: dict[str, float], query: Query, sources: tuple[str, ...]) -> Adapted:
         """This query's weights (see :mod:`picsift.search.adapt`), and a hint when the query's

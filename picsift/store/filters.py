@@ -18,6 +18,8 @@ from picsift.errors import PicsiftError
 MAX_FILTER_VALUES = 50
 MAX_PEOPLE = 10_000
 SHOTS = ("close-up", "medium", "wide")  # the depth facet's shot scales
+# edited pictures: left out (search's default once a library has any), among the rest, alone
+VARIANTS = ("hide", "include", "only")
 _PEOPLE = re.compile(r"(\d{1,5})(?:(\+)|-(\d{1,5}))?")
 MAX_INT = 2**63 - 1  # the largest id or number a store can hold
 
@@ -49,6 +51,7 @@ class Filters:
     people: str | None = None  # how many people: "0", "2", "2-4" or "3+"
     regions: tuple[str, ...] = field(default=())  # any of these regions (the regions facet)
     shots: tuple[str, ...] = field(default=())  # any of these shot scales (the depth facet)
+    variants: str | None = None  # VARIANTS; None: as "include" (search makes it "hide")
 
     @property
     def active(self) -> bool:
@@ -74,6 +77,8 @@ class Filters:
         unknown = set(self.wanted_shots()) - set(SHOTS)
         if unknown:
             raise FilterError(f"filter 'shot': {sorted(unknown)}; use {', '.join(SHOTS)}")
+        if self.variants is not None and self.variants not in VARIANTS:
+            raise FilterError(f"filter 'variants': '{self.variants}'; use {', '.join(VARIANTS)}")
         if self.after:
             iso_date(self.after, "after")
         if self.before:

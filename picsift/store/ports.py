@@ -20,7 +20,14 @@ from typing import Protocol
 import numpy as np
 
 from picsift.store.filters import Filters
-from picsift.store.records import Category, CategoryRecord, ImageRow, Membership
+from picsift.store.records import (
+    Category,
+    CategoryRecord,
+    EditJobRecord,
+    ImageRow,
+    Membership,
+    VariantRecord,
+)
 
 # Whose captions the words channel reads: the model's (with the facets' words and the
 # path's), people's.
@@ -201,6 +208,30 @@ class CategoryRepository(Protocol):
     def last_run(self) -> dict[str, object] | None: ...
 
 
+class EditRepository(Protocol):
+    """Variants (edited pictures, each an image of the library) and the edit jobs."""
+
+    def add_variant(self, record: VariantRecord) -> None: ...
+
+    def variant(self, image_id: int) -> VariantRecord | None: ...
+
+    def variants_of(self, original_id: int) -> list[VariantRecord]: ...
+
+    def variant_count(self) -> int: ...
+
+    def variant_ids(self) -> set[int]: ...
+
+    def save_job(self, job: EditJobRecord) -> None:
+        """Insert or replace the job's row."""
+        ...
+
+    def job(self, job_id: str) -> EditJobRecord | None: ...
+
+    def interrupt_unfinished(self) -> int:
+        """Mark queued and running jobs ``interrupted`` (after a restart); how many."""
+        ...
+
+
 class LibraryStore(Protocol):
     """A library as the services see it: images, words, vectors per space, categories."""
 
@@ -215,6 +246,9 @@ class LibraryStore(Protocol):
 
     @property
     def categories(self) -> CategoryRepository: ...
+
+    @property
+    def edits(self) -> EditRepository: ...
 
     def vectors(self, space: str) -> VectorBackend:
         """The backend answering for ``space`` now (it may lag the newest writes briefly)."""

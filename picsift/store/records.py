@@ -100,3 +100,39 @@ class Membership:
     x: float | None = None
     y: float | None = None
     assigned_by: str = "cluster"
+
+
+@dataclass(frozen=True)
+class VariantRecord:
+    """An edited picture in the library, linked to the picture it was made from.
+
+    ``original_id`` is None once the original left the library. ``scores`` holds the
+    measures (structure and its parts, effect) and ``settings`` what made it (method, model,
+    strength, kept maps, steps), as JSON-ready dicts."""
+
+    image_id: int
+    original_id: int | None
+    instruction: str
+    method: str
+    seed: int
+    structure: float
+    effect: float
+    scores: dict[str, object] = field(default_factory=dict)
+    settings: dict[str, object] = field(default_factory=dict)
+    created: str = ""
+
+
+@dataclass(frozen=True)
+class EditJobRecord:
+    """A queued or finished edit job: its request as given and what came of it."""
+
+    id: str
+    status: str  # queued | running | done | failed | interrupted
+    request: dict[str, object]
+    done: int = 0
+    total: int = 0
+    variant_ids: tuple[int, ...] = ()
+    result: dict[str, object] = field(default_factory=dict)
+    error: str | None = None
+    created: str = ""
+    updated: str = ""

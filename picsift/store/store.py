@@ -17,9 +17,16 @@ from picsift.store.faiss.index_files import read_stamp, try_open
 from picsift.store.faiss.index_kinds import FLAT, IndexOptions, kind_for
 from picsift.store.faiss.index_refresh import refresh
 from picsift.store.faiss.vectors import IndexStamp, VectorIndex
-from picsift.store.ports import CategoryRepository, ImageRepository, VectorBackend, WordIndex
+from picsift.store.ports import (
+    CategoryRepository,
+    EditRepository,
+    ImageRepository,
+    VectorBackend,
+    WordIndex,
+)
 from picsift.store.sqlite.catalog import Catalog
 from picsift.store.sqlite.categories import CategoryStore
+from picsift.store.sqlite.edits import EditStore
 
 if TYPE_CHECKING:
     from picsift.config import Settings
@@ -78,6 +85,10 @@ class Store:
     @cached_property
     def categories(self) -> CategoryRepository:
         return CategoryStore(self.catalog)
+
+    @cached_property
+    def edits(self) -> EditRepository:
+        return EditStore(self.catalog)
 
     def vectors(self, space: str) -> VectorBackend:
         """The index serving ``space`` for searches: see :meth:`vector_index` (``save=False``)."""

@@ -86,6 +86,10 @@ def test_openapi_lists_every_route(client: TestClient) -> None:
         "/categories": {"get"},
         "/categories/{category_id}": {"get", "patch"},
         "/map": {"get"},
+        "/edit": {"post"},
+        "/edit/{job_id}": {"get"},
+        "/edit/{job_id}/retry": {"post"},
+        "/images/{image_id}/variants": {"get"},
     }
     assert {path: set(methods) for path, methods in paths.items()} == expected
 

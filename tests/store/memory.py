@@ -16,7 +16,7 @@ import re
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,7 +27,15 @@ from picsift.errors import PicsiftError
 from picsift.store import SPACES, Store
 from picsift.store.filters import Filters, iso_date
 from picsift.store.ports import LibraryStore
-from picsift.store.records import UNSORTED, Category, CategoryRecord, ImageRow, Membership
+from picsift.store.records import (
+    UNSORTED,
+    Category,
+    CategoryRecord,
+    EditJobRecord,
+    ImageRow,
+    Membership,
+    VariantRecord,
+)
 from picsift.wordsplit import split_cjk
 
 _WORD = re.compile(r"\w+")
@@ -155,6 +163,10 @@ class MemoryImages:
             return False
         if not self._structure_passes(row.id, f):
             return False
+        if f.variants in ("hide", "only"):
+            edited = row.id in self._owner.memory_edits.variant_ids()
+            if edited != (f.variants == "only"):
+                return False
         if f.formats and row.format not in f.wanted_formats():
             return False
         when = row.taken_at or datetime.fromtimestamp(row.mtime_ns / 1e9, UTC).strftime(
@@ -480,6 +492,42 @@ class MemoryCategories:
         return dict(self._runs[-1]) if self._runs else None
 
 
+class MemoryEdits:
+    """Variants as the SQLite source holds them (indexing and edits write there); edit jobs
+    in a dict."""
+
+    def __init__(self, source: Store) -> None:
+        self._source = source
+        self._jobs: dict[str, EditJobRecord] = {}
+
+    def add_variant(self, record: VariantRecord) -> None:
+        self._source.edits.add_variant(record)
+
+    def variant(self, image_id: int) -> VariantRecord | None:
+        return self._source.edits.variant(image_id)
+
+    def variants_of(self, original_id: int) -> list[VariantRecord]:
+        return self._source.edits.variants_of(original_id)
+
+    def variant_count(self) -> int:
+        return len(self.variant_ids())
+
+    def variant_ids(self) -> set[int]:
+        return self._source.edits.variant_ids()
+
+    def save_job(self, job: EditJobRecord) -> None:
+        self._jobs[job.id] = job
+
+    def job(self, job_id: str) -> EditJobRecord | None:
+        return self._jobs.get(job_id)
+
+    def interrupt_unfinished(self) -> int:
+        unfinished = [j for j in self._jobs.values() if j.status in ("queued", "running")]
+        for job in unfinished:
+            self._jobs[job.id] = replace(job, status="interrupted")
+        return len(unfinished)
+
+
 class MemoryStore:
     """The ports over memory, mirroring the images of a SQLite ``source``."""
 
@@ -487,6 +535,7 @@ class MemoryStore:
         self._source = source
         self._images = MemoryImages(self)
         self.memory_categories = MemoryCategories(self)
+        self.memory_edits = MemoryEdits(source)
         self._words = MemoryWords(self._images)
         self._lock = threading.Lock()
         self._sync()
@@ -523,6 +572,10 @@ class MemoryStore:
     def categories(self) -> MemoryCategories:
         self._sync()
         return self.memory_categories
+
+    @property
+    def edits(self) -> MemoryEdits:
+        return self.memory_edits
 
     def vectors(self, space: str) -> MemoryVectors:
         images = self.images

@@ -35,14 +35,19 @@ def edges_facet(image: Image.Image) -> EdgesFacet:
     return _edges(image)[0]
 
 
-def _edges(image: Image.Image) -> tuple[EdgesFacet, np.ndarray]:
+def edge_map(image: Image.Image, side: int = SIDE) -> np.ndarray:
+    """Canny edges (255 = edge) of the picture scaled to fit ``side`` x ``side``: the edges
+    facet's map, and what an edit's structure score compares."""
     grey = image.convert("L")
-    if max(grey.size) > SIDE:
+    if max(grey.size) > side:
         grey = grey.copy()
-        grey.thumbnail((SIDE, SIDE), Image.Resampling.BILINEAR)
-    pixels = np.asarray(grey, dtype=np.uint8)
-    edges = cv2.Canny(pixels, LOW, HIGH)
-    side = max(pixels.shape)
+        grey.thumbnail((side, side), Image.Resampling.BILINEAR)
+    return np.asarray(cv2.Canny(np.asarray(grey, dtype=np.uint8), LOW, HIGH))
+
+
+def _edges(image: Image.Image) -> tuple[EdgesFacet, np.ndarray]:
+    edges = edge_map(image)
+    side = max(edges.shape)
     found = cv2.HoughLinesP(
         edges,
         1,

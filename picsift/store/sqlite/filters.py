@@ -60,6 +60,10 @@ def where(filters: Filters) -> tuple[str, list[object]]:
             f"json_extract(i.facets, '$.depth.shot') IN ({','.join('?' * len(shots))})"
         )
         params += shots
+    if filters.variants == "hide":
+        parts.append("i.id NOT IN (SELECT image_id FROM variants)")
+    elif filters.variants == "only":
+        parts.append("i.id IN (SELECT image_id FROM variants)")
     if filters.formats:
         formats = filters.wanted_formats()
         parts.append(f"i.format IN ({','.join('?' * len(formats))})")

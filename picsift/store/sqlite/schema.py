@@ -224,7 +224,37 @@ AFTER UPDATE OF caption, user_caption, path, tags, ocr_text ON images BEGIN
 END;
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7]
+# v8: edits. A variant is an image of the library made from another by an edit; its link, and
+# the edit jobs the API runs (a job still queued or running at start-up was interrupted).
+_V8 = """
+CREATE TABLE variants (
+    image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+    original_id INTEGER REFERENCES images(id) ON DELETE SET NULL,
+    instruction TEXT NOT NULL,
+    method TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    structure REAL NOT NULL,
+    effect REAL NOT NULL,
+    scores TEXT NOT NULL,
+    settings TEXT NOT NULL,
+    created TEXT NOT NULL
+);
+CREATE INDEX variants_original ON variants(original_id);
+CREATE TABLE edit_jobs (
+    id TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    request TEXT NOT NULL,
+    done INTEGER NOT NULL DEFAULT 0,
+    total INTEGER NOT NULL DEFAULT 0,
+    variant_ids TEXT NOT NULL DEFAULT '[]',
+    result TEXT NOT NULL DEFAULT '{}',
+    error TEXT,
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL
+);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
