@@ -12,6 +12,7 @@ from picsift.api.state import AppState
 from picsift.describe.facets.regions import region_colour
 from picsift.describe.templates import TemplateError
 from picsift.store import ImageRow
+from picsift.store.records import VariantRecord
 from picsift.web.templating import short_alt
 
 
@@ -25,6 +26,9 @@ class ImageView:
     categories: list[tuple[int, str]] = field(default_factory=list)
     maps: list[str] = field(default_factory=list)  # structure maps stored: overlays
     legend: list[tuple[str, str, float]] = field(default_factory=list)  # region, colour, share
+    variant_of: VariantRecord | None = None  # set when this picture was made by an edit
+    variants: list[VariantRecord] = field(default_factory=list)  # edits made from it
+    edit_methods: list[str] = field(default_factory=list)  # what the Edit form offers
 
 
 def categories_of(state: AppState, image_id: int) -> list[tuple[int, str]]:
@@ -45,6 +49,7 @@ def image(state: AppState, image_id: int) -> ImageView | None:
         alt = state.describer.describe_indexed(row, facets_json, "alt").text
     except TemplateError:  # a broken local override of a shipped template: show the caption
         return ImageView(row, name, short_alt(row.caption), row.caption, {})
+    made_from, made = state.editing.links(image_id)
     return ImageView(
         row,
         name,
@@ -54,7 +59,19 @@ def image(state: AppState, image_id: int) -> ImageView | None:
         categories_of(state, image_id),
         state.store.images.map_names(image_id),
         region_legend(described.facets or {}),
+        made_from,
+        made,
+        edit_methods(state),
     )
+
+
+def edit_methods(state: AppState) -> list[str]:
+    """The preset's edit methods, default first; none when the edit extra is missing."""
+    import importlib.util
+
+    if importlib.util.find_spec("diffusers") is None:
+        return []
+    return list(state.models.preset.edits)
 
 
 def region_legend(facets: dict[str, Any]) -> list[tuple[str, str, float]]:

@@ -69,7 +69,16 @@ async def category_page(
     if view is None:
         return not_found(request, state, f"There is no category {category_id}.")
     nav = "library"
-    return render(request, state, "category.html", nav=nav, view=view, unsorted_id=UNSORTED)
+    methods = image_view.edit_methods(state)
+    return render(
+        request,
+        state,
+        "category.html",
+        nav=nav,
+        view=view,
+        unsorted_id=UNSORTED,
+        edit_methods=methods,
+    )
 
 
 @router.get("/search", response_class=HTMLResponse, include_in_schema=False)
@@ -94,6 +103,16 @@ async def image_page(
     if view is None:
         return not_found(request, state, f"There is no image {image_id}.")
     return render(request, state, "image.html", view=view)
+
+
+@router.get("/edits/{job_id}", response_class=HTMLResponse, include_in_schema=False)
+async def edit_page(
+    request: Request,
+    job_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],
+    state: AppState = Depends(get_state),
+) -> Response:
+    """An edit job: its progress, then each picture before and after (filled by edits.js)."""
+    return render(request, state, "edits.html", job_id=job_id)
 
 
 @router.get("/describe", response_class=HTMLResponse, include_in_schema=False)

@@ -5,6 +5,7 @@ photos indexed and clustered by the CLI). Screenshots at 1280 and 390 px go to
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -206,3 +207,47 @@ def test_keyboard_on_the_map(page: Any) -> None:
     assert "press Enter to open it" in page.locator("#map-status").inner_text()
     page.keyboard.press("Enter")
     page.wait_for_url("**/ui/images/*")
+
+
+needs_exiftool = pytest.mark.skipif(
+    shutil.which("exiftool") is None,
+    reason="marking variants needs exiftool (.ci/run installs libimage-exiftool-perl)",
+)
+
+
+@needs_exiftool
+def test_edit_from_the_image_page_then_before_and_after(
+    page: Any, browser: Browser, live: LiveServer
+) -> None:
+    page.goto("/ui/images/3")
+    page.get_by_text("Edit with AI…").click()
+    page.get_by_label("What to change").fill("at night")
+    page.get_by_role("button", name="Edit", exact=True).click()
+    page.wait_for_url("**/ui/edits/**")
+    page.wait_for_selector("#job[data-state=done]", timeout=120_000)
+    pair = page.locator("#pairs .compare").first
+    assert pair.locator("img").count() == 2 and pair.locator("input[type=range]").count() == 1
+    browser.shoot(page, "edit-job")
+    variant = live.get("/images/3/variants")["variants"][0]["id"]
+    pair.locator("figcaption a").click()
+    page.wait_for_url(f"**/ui/images/{variant}")
+    assert page.locator("h1 .badge").inner_text() == "Made with AI"
+    after = page.locator(".ai-made .compare-after")
+    before_clip = after.evaluate("e => getComputedStyle(e).clipPath")
+    page.locator(".ai-made input[type=range]").fill("80")
+    assert after.evaluate("e => getComputedStyle(e).clipPath") != before_clip
+    browser.shoot(page, "variant")
+    page.goto("/ui/images/3")
+    assert page.locator(f"#variants a[href='/ui/images/{variant}']").count() == 1
+
+
+@needs_exiftool
+def test_a_series_over_a_category_shows_a_grid_of_pairs(page: Any, live: LiveServer) -> None:
+    smallest = min(live.get("/categories")["categories"], key=lambda c: c["size"])
+    page.goto(f"/ui/categories/{smallest['id']}")
+    page.get_by_text("Edit every photo with AI…").click()
+    page.get_by_label("What to change").fill("in winter")
+    page.get_by_role("button", name="Edit", exact=True).click()
+    page.wait_for_url("**/ui/edits/**")
+    page.wait_for_selector("#job[data-state=done]", timeout=180_000)
+    assert page.locator("#pairs .compare").count() == smallest["size"]
