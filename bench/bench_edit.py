@@ -52,7 +52,24 @@ def _photo(index: int = 0) -> Any:
     return picture.resize((round(picture.width * scale), round(picture.height * scale)))
 
 
+def _reset_peak() -> bool:
+    """Start the peak-RSS count again (Linux: writing 5 to clear_refs resets VmHWM), so the
+    peak is that of loading and editing, not of building the random weights."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
 def _peak_mb() -> float:
+    """VmHWM since the last reset (ru_maxrss, the lifetime peak, where /proc is missing)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -68,12 +85,13 @@ def _child(method: str, steps: int | None, rounds: int, series: int) -> dict[str
     options = dict(chosen.editor.options)
     if steps is not None:
         options["steps"] = steps
-    with tempfile.TemporaryDirectory(dir=REPO / "bench") as tmp:
+    with tempfile.TemporaryDirectory() as tmp:
         folder = build_full_size_random(chosen.editor.name, Path(tmp) / "editor")
         controls = {
             name: build_full_size_random(spec.name, Path(tmp) / name)
             for name, spec in chosen.controls.items()
         }
+        reset = _reset_peak()
         started = time.perf_counter()
         editor = DiffusersEditor(folder, "bench", torch.device("cpu"), options, controls)
         load_s = time.perf_counter() - started
@@ -107,6 +125,7 @@ def _child(method: str, steps: int | None, rounds: int, series: int) -> dict[str
                 editor.edit(EditRequest(picture, "in winter", 0, None, keep))
             result["series"] = {"pictures": series, "s": round(time.perf_counter() - started, 1)}
         result["peak_rss_mb"] = round(_peak_mb())
+        result["peak_rss_from"] = "load" if reset else "process start (builds included)"
     return result
 
 
@@ -149,12 +168,13 @@ def _scores_child(rounds: int) -> dict[str, Any]:
     from picsift.models.openclip import OpenClipEmbedder
     from picsift.models.tiny import build_full_size_random
 
-    with tempfile.TemporaryDirectory(dir=REPO / "bench") as tmp:
+    with tempfile.TemporaryDirectory() as tmp:
         cpu = torch.device("cpu")
-        depth = TransformersDepth(
-            build_full_size_random("depth-anything-v2-small", Path(tmp) / "d"), "d", cpu
-        )
-        clip = OpenClipEmbedder(build_full_size_random("clip-vit-b-32", Path(tmp) / "c"), "c", cpu)
+        depth_folder = build_full_size_random("depth-anything-v2-small", Path(tmp) / "d")
+        clip_folder = build_full_size_random("clip-vit-b-32", Path(tmp) / "c")
+        _reset_peak()
+        depth = TransformersDepth(depth_folder, "d", cpu)
+        clip = OpenClipEmbedder(clip_folder, "c", cpu)
         a, b = _photo(0), _photo(1)
 
         def once() -> None:
@@ -179,7 +199,8 @@ def _markdown(rows: list[dict[str, Any]], scores: dict[str, Any], threads: int) 
         "# Edits: seconds per 512 px edit (default architectures, random weights)",
         "",
         f"CPU threads: {threads}. Medians. `naive` calls the same loaded diffusers pipeline "
-        "directly. Command: `.venv/bin/python bench/bench_edit.py`.",
+        "directly. Peak RSS counts from loading (building the random weights excluded). "
+        "Command: `.venv/bin/python bench/bench_edit.py`.",
         "",
         "| method | pipeline | steps | strength | size | load s | picsift s | naive s | "
         "naive/picsift | peak RSS MB | series |",

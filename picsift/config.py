@@ -270,7 +270,7 @@ class Settings(BaseSettings):
         "it is retrained.",
     )
     edit_structure_threshold: float = Field(
-        default=0.3,
+        default=0.77,
         ge=0.0,
         le=1.0,
         description="Edits: a variant whose structure score (edge F-score and depth "

@@ -15,11 +15,14 @@ from picsift.models.provider import ModelProvider
 models_app = typer.Typer(help="List, fetch and build model weights.", no_args_is_help=True)
 
 
-def _specs(preset: Preset) -> list[ModelSpec]:
-    """Every model of a preset (the text and depth models too)."""
+def _specs(preset: Preset, edit: bool = False) -> list[ModelSpec]:
+    """Every model of a preset (the text and depth models too); with ``edit``, its edit
+    methods' pipelines and ControlNets as well."""
     found = [preset.embedder, preset.captioner, preset.text_embedder, preset.depth]
     found += [preset.segmenter, preset.pose]
-    return [s for s in found if s is not None]
+    if edit:
+        found += [spec for method in preset.edits.values() for spec in method.specs]
+    return list({s.name: s for s in found if s is not None}.values())
 
 
 @models_app.command("list")
@@ -32,7 +35,7 @@ def models_list(home: HomeOpt = None) -> None:
     table = Table("preset", "embedder", "captioner", "licences", "weights here", "description")
     for name in catalog.names():
         p = catalog.preset(name)
-        licences = ", ".join(dict.fromkeys(s.license for s in _specs(p)))
+        licences = ", ".join(dict.fromkeys(s.license for s in _specs(p, edit=True)))
         here = all(
             locate.is_complete(settings.resolved_models_dir / s.folder_name, s)
             for s in (p.embedder, p.captioner)
@@ -46,14 +49,24 @@ def models_list(home: HomeOpt = None) -> None:
 @models_app.command("pull")
 def models_pull(
     name: Annotated[str, typer.Argument(help="Preset to fetch (or build, for tiny presets).")],
+    edit: Annotated[
+        bool,
+        typer.Option(
+            "--edit", help="Also the edit methods' models (picsift[edit]; ~4 GB per pipeline)."
+        ),
+    ] = False,
     home: HomeOpt = None,
 ) -> None:
     """Fetch a preset's weights into the models directory (copy it to air-gapped machines)."""
+    from picsift.models.provider import require_edit_extra
+
     with user_errors():
         settings = settings_for(home)
         preset = preset_for(settings, name)
         provider = ModelProvider(settings, preset)
-        for spec in _specs(preset):
+        if edit:
+            require_edit_extra()
+        for spec in _specs(preset, edit=edit):
             out.print(f"{spec.name}: {provider.folder(spec)}", highlight=False)
 
 

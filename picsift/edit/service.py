@@ -16,12 +16,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from PIL import Image
 
 from picsift import __version__
 from picsift.config import Settings
-from picsift.describe.facets.edges import edge_map
+from picsift.describe.facets.runner import FacetRunner
+from picsift.describe.facets.tools import FacetTools
 from picsift.edit import scores as sc
 from picsift.edit.request import EditOptions, clean_instruction
 from picsift.edit.variants import VariantFiles
@@ -37,7 +37,6 @@ from picsift.store.records import ImageRow, VariantRecord
 
 Progress = Callable[[int, int], None]  # (units done, units in all)
 DEPTH_SIDE = 64  # depth maps are compared at the depth facet's size
-CONTROL_DEPTH_SIDE = 256  # a depth condition computed now (none stored) is made at this size
 
 
 @dataclass(frozen=True)
@@ -127,15 +126,19 @@ class EditService:
 
     def recover(self) -> list[Path]:
         """Remove what interrupted edits left: temporary files, variant files without a link,
-        and their catalog rows. Returns the files removed."""
-        rows = self._store.images.rows_under(str(self._files.folder))
-        linked_ids = self._store.edits.variant_ids()
-        linked = {path for path, row in rows.items() if row.id in linked_ids}
-        removed = self._files.sweep(linked)
-        orphans = [row.id for path, row in rows.items() if path not in linked]
-        if orphans:
-            with self._store.writer_lock():
-                self._store.images.delete(orphans)
+        and their catalog rows. Returns the files removed; nothing while another process is
+        editing (it, or the next edit, tidies up)."""
+        with self._files.exclusive() as alone:
+            if not alone:
+                return []
+            rows = self._store.images.rows_under(str(self._files.folder))
+            linked_ids = self._store.edits.variant_ids()
+            linked = {path for path, row in rows.items() if row.id in linked_ids}
+            removed = self._files.sweep(linked)
+            orphans = [row.id for path, row in rows.items() if path not in linked]
+            if orphans:
+                with self._store.writer_lock():
+                    self._store.images.delete(orphans)
         return removed
 
     def image_for(self, path: Path) -> tuple[int, bool]:
@@ -308,18 +311,21 @@ class EditService:
     def _control(
         self, row: ImageRow, image: Image.Image, name: str, notes: list[str]
     ) -> Image.Image:
-        """The stored structure map ``name`` of the original, or one made now."""
+        """The stored structure map ``name`` of the original, or the facet of that name run
+        now (the registry knows which facet draws which map; nothing here does)."""
         stored = self._store.images.facet_map(row.id, name)
-        if stored is not None:
-            with Image.open(io.BytesIO(stored)) as found:  # a PNG this store wrote
-                return found.convert("RGB")
-        notes.append(f"the {name} map was made now: the {name} facet is not stored for it")
-        if name == "edges":
-            return Image.fromarray(edge_map(image)).convert("RGB")
-        if name == "depth":
-            depth = self._models.depth().estimate([image], CONTROL_DEPTH_SIDE)[0]
-            return Image.fromarray((depth * 255).astype(np.uint8)).convert("RGB")
-        raise EditError(f"no '{name}' map is stored for image {row.id}")
+        if stored is None:
+            runner = FacetRunner(FacetTools(self._settings, self._models))
+            described = runner.per_image(image, [name], caption=row.caption)
+            (described,) = runner.batched([described], [image], [name])
+            stored = described.maps.get(name)
+            if stored is None:
+                raise EditError(
+                    f"no '{name}' map is stored for image {row.id}, nor can one be made"
+                )
+            notes.append(f"the {name} map was made now: the {name} facet is not stored for it")
+        with Image.open(io.BytesIO(stored)) as found:  # a PNG picsift wrote
+            return found.convert("RGB")
 
     def _score(
         self,

@@ -4,8 +4,8 @@ with AI, and swept of anything an interrupted edit left behind.
 A variant is saved as PNG (lossless) under a hidden temporary name, marked in its XMP by
 exiftool (IPTC ``DigitalSourceType`` = ``compositeWithTrainedAlgorithmicMedia``), fsynced, and
 only then renamed into place. Editing processes hold a shared lock on ``variants/.lock`` from
-the first byte to the catalog's link; :meth:`VariantFiles.sweep` takes it exclusively, so it
-only ever removes what a dead process left.
+the first byte to the catalog's link; a sweep runs only under :meth:`VariantFiles.exclusive`,
+so it only ever removes what a dead process left.
 """
 
 from __future__ import annotations
@@ -55,20 +55,30 @@ class VariantFiles:
             raise
         return target
 
+    @contextmanager
+    def exclusive(self) -> Iterator[bool]:
+        """Yields whether no edit is in flight in any process (and none can start until the
+        block ends); False at once when one is."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.folder / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            yield True
+        finally:
+            os.close(fd)
+
     def sweep(self, linked: set[str]) -> list[Path]:
         """Remove temporary files, and variant files whose path is not in ``linked`` (the
-        catalog's variants), unless an edit is in flight; returns what was removed."""
-        if not self.folder.is_dir():
-            return []
+        catalog's variants); call it inside :meth:`exclusive`. Returns what was removed."""
         removed: list[Path] = []
-        try:
-            with self._lock(fcntl.LOCK_EX | fcntl.LOCK_NB):
-                for path in sorted(self.folder.rglob("*")):
-                    if path.is_file() and path.name != ".lock" and str(path) not in linked:
-                        path.unlink(missing_ok=True)
-                        removed.append(path)
-        except BlockingIOError:  # another process is editing; it or the next run sweeps
-            return removed
+        for path in sorted(self.folder.rglob("*")):
+            if path.is_file() and path.name != ".lock" and str(path) not in linked:
+                path.unlink(missing_ok=True)
+                removed.append(path)
         return removed
 
     @contextmanager

@@ -175,3 +175,13 @@ def test_recover_drops_an_indexed_file_whose_link_was_never_written(
     assert store.images.rows_under(str(orphan))
     service.recover()
     assert not orphan.exists() and not store.images.rows_under(str(orphan))
+
+
+def test_recover_leaves_an_edit_in_flight_alone(service: EditService) -> None:
+    folder = service.folder / "1"
+    folder.mkdir(parents=True)
+    in_flight = folder / ".edit-cafef00d.png"
+    in_flight.write_bytes(b"being written")
+    with service._files.writing():  # as another process's edit holds it
+        assert service.recover() == [] and in_flight.exists()
+    assert service.recover() == [in_flight] and not in_flight.exists()

@@ -57,7 +57,14 @@ def test_models_list_shows_licences_and_pull_covers_every_model(
     assert listed.exit_code == 0, listed.output
     default = next(line for line in listed.stdout.splitlines() if " default " in line)
     assert "MIT" in default and "Apache-2.0" in default  # CLIP, Florence-2; MiniLM, depth
+    assert "CreativeML-OpenRAIL-M" in default  # Stable Diffusion 1.5, ControlNet (edits)
     pulled = runner.invoke(app, ["models", "pull", "tiny"])
     assert pulled.exit_code == 0, pulled.output
     assert "tiny-depth:" in pulled.stdout and "minilm-l6:" in pulled.stdout
     assert (tmp_path / "models" / "picsift--tiny-depth" / "config.json").is_file()
+    assert "tiny-lcm" not in pulled.stdout  # edit models only when asked for
+    with_edits = runner.invoke(app, ["models", "pull", "tiny", "--edit"])
+    assert with_edits.exit_code == 0, with_edits.output
+    for name in ("tiny-controlnet-sd15", "tiny-controlnet-depth", "tiny-instruct-pix2pix"):
+        assert f"{name}:" in with_edits.stdout
+    assert (tmp_path / "models" / "picsift--tiny-lcm" / "model_index.json").is_file()
