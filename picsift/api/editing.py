@@ -18,7 +18,6 @@ from picsift.edit.request import EditOptions
 from picsift.edit.service import EditService, SeriesItem
 from picsift.errors import EditError, StoreLockedError
 from picsift.imaging.sandbox import ImageDecoder
-from picsift.library.service import LibraryService
 from picsift.models.provider import ModelSource
 from picsift.store import Store
 from picsift.store.records import EditJobRecord, VariantRecord
@@ -54,10 +53,7 @@ class Editing:
         service = self._service(self._store)
         text, _method = service.check(instruction, options)
         if category is not None:
-            members = LibraryService(self._store).members(
-                category, 0, self._settings.edit_max_series
-            )
-            image_ids = list(members.ids)
+            image_ids = service.category_members(category)
         if not image_ids:
             raise EditError("give image_ids or a category with pictures in it")
         if len(image_ids) > self._settings.edit_max_series:

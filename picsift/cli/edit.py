@@ -115,9 +115,7 @@ def _run(
         service.check(instruction, options)
         service.recover()
         if category is not None:
-            from picsift.library.service import LibraryService
-
-            ids = LibraryService(store).members(category, 0, settings.edit_max_series).ids
+            ids = service.category_members(category)
         elif search is not None:
             from picsift.search import SearchOptions, SearchService
 

@@ -171,6 +171,17 @@ class EditService:
             raise EditError(f"{path}: {reason}")
         return row.id, True
 
+    def category_members(self, category_id: int) -> list[int]:
+        """The pictures a series over a category edits: its members, less the variants that
+        joined it (a series changes originals, not earlier edits)."""
+        from picsift.library.service import LibraryService
+
+        members = LibraryService(self._store).members(
+            category_id, 0, self._settings.edit_max_series + 1
+        )
+        variants = self._store.edits.variant_ids()
+        return [i for i in members.ids if i not in variants]
+
     def links(self, image_id: int) -> tuple[VariantRecord | None, list[VariantRecord]]:
         """What ``image_id`` was made from (if it is a variant), and the variants made from
         it."""

@@ -128,7 +128,7 @@ def _text_encoder(vocab_size: int, full_size: bool) -> Any:
     return tf.CLIPTextModel(config).eval()
 
 
-def _components(out: Path, full_size: bool, unet_in: int = 4) -> dict[str, Any]:
+def _components(full_size: bool, unet_in: int = 4) -> dict[str, Any]:
     d = _diffusers()
 
     tokenizer = _clip_tokenizer(None if full_size else _TINY_MERGES)
@@ -141,60 +141,40 @@ def _components(out: Path, full_size: bool, unet_in: int = 4) -> dict[str, Any]:
     }
 
 
-def _save(pipe: Any, out: Path) -> None:
+def _save(out: Path, pipeline: str, scheduler: str, parts: dict[str, Any]) -> None:
+    """A pipeline of diffusers class ``pipeline`` over ``parts``, with SD 1.5's noise schedule
+    in a ``scheduler``, saved in the published layout (no safety checker: README "Edits")."""
+    d = _diffusers()
+    pipe = getattr(d, pipeline)(
+        **parts,
+        scheduler=getattr(d, scheduler)(**_SCHEDULER),
+        safety_checker=None,
+        feature_extractor=None,
+        requires_safety_checker=False,
+    )
     pipe.save_pretrained(out, safe_serialization=True)
 
 
 def build_instruct_pix2pix(out: Path, full_size: bool = False) -> None:
     """StableDiffusionInstructPix2PixPipeline: an 8-channel UNet (noisy latent + the
     picture's latent), Euler ancestral, as timbrooks/instruct-pix2pix."""
-    d = _diffusers()
-
-    parts = _components(out, full_size, unet_in=8)
-    scheduler = d.EulerAncestralDiscreteScheduler(**_SCHEDULER)
-    pipe = d.StableDiffusionInstructPix2PixPipeline(
-        **parts,
-        scheduler=scheduler,
-        safety_checker=None,
-        feature_extractor=None,
-        requires_safety_checker=False,
-    )
-    _save(pipe, out)
+    parts = _components(full_size, unet_in=8)
+    _save(out, "StableDiffusionInstructPix2PixPipeline", "EulerAncestralDiscreteScheduler", parts)
 
 
 def build_sd15(out: Path, full_size: bool = False) -> None:
     """The Stable Diffusion 1.5 base the ControlNet method runs on (image-to-image)."""
-    d = _diffusers()
-
-    parts = _components(out, full_size)
-    scheduler = d.UniPCMultistepScheduler(**_SCHEDULER)
-    pipe = d.StableDiffusionImg2ImgPipeline(
-        **parts,
-        scheduler=scheduler,
-        safety_checker=None,
-        feature_extractor=None,
-        requires_safety_checker=False,
-    )
-    _save(pipe, out)
+    parts = _components(full_size)
+    _save(out, "StableDiffusionImg2ImgPipeline", "UniPCMultistepScheduler", parts)
 
 
 def build_lcm(out: Path, full_size: bool = False) -> None:
     """A latent consistency model (few steps, no classifier-free guidance pass) for the fast
     CPU method, as SimianLuo/LCM_Dreamshaper_v7: a UNet with a guidance embedding."""
-    d = _diffusers()
-
-    parts = _components(out, full_size)
+    parts = _components(full_size)
     cfg = dict(_SD15_UNET if full_size else _TINY_UNET, time_cond_proj_dim=256 if full_size else 32)
-    parts["unet"] = d.UNet2DConditionModel(**cfg).eval()
-    scheduler = d.LCMScheduler(**_SCHEDULER)
-    pipe = d.LatentConsistencyModelImg2ImgPipeline(
-        **parts,
-        scheduler=scheduler,
-        safety_checker=None,
-        feature_extractor=None,
-        requires_safety_checker=False,
-    )
-    _save(pipe, out)
+    parts["unet"] = _diffusers().UNet2DConditionModel(**cfg).eval()
+    _save(out, "LatentConsistencyModelImg2ImgPipeline", "LCMScheduler", parts)
 
 
 def build_controlnet(out: Path, full_size: bool = False) -> None:

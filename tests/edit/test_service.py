@@ -185,3 +185,19 @@ def test_recover_leaves_an_edit_in_flight_alone(service: EditService) -> None:
     with service._files.writing():  # as another process's edit holds it
         assert service.recover() == [] and in_flight.exists()
     assert service.recover() == [in_flight] and not in_flight.exists()
+
+
+def test_a_category_series_edits_originals_not_earlier_variants(
+    service: EditService, store: Store, models: FakeModels
+) -> None:
+    from picsift.cluster.service import CategoryService
+    from picsift.store.records import Membership
+
+    CategoryService(store, models, service._settings).cluster("image")
+    category = store.categories.all()[0]
+    members, _ = store.categories.member_ids(category.id, 0, 100)
+    made = service.edit(members[0], "at night", EditOptions()).variant_id
+    assert made is not None
+    store.categories.add_members([Membership(made, category.id, 0.9)])
+    assert made in store.categories.member_ids(category.id, 0, 100)[0]
+    assert service.category_members(category.id) == members
