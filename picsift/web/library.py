@@ -24,6 +24,7 @@ class Thumb:
     id: int
     alt: str
     suggested: tuple[int, str] | None = None
+    ai_made: bool = False  # a variant made by an edit: labelled on the grid
 
 
 @dataclass(frozen=True)
@@ -116,11 +117,13 @@ def category(state: AppState, category_id: int, page: int, per_page: int) -> Cat
     alts = _alts(state, ids + [i for c in kids for i in c.representatives[:COVERS]])
     hints = members.suggestions
     names = {c.id: c.name for c in state.library.categories()}
+    variants = state.store.edits.variant_ids()
     images = [
         Thumb(
             i,
             alts.get(i, "Photo"),
             (hints[i][0], names.get(hints[i][0], f"#{hints[i][0]}")) if i in hints else None,
+            i in variants,
         )
         for i in ids
     ]

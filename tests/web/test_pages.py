@@ -142,3 +142,28 @@ def test_library_shows_progress_while_files_wait(
     html = client.get("/ui").text
     assert "1 waiting" in html and "<progress" in html and 'data-pending="1"' in html
     assert client.get("/ui/status").json()["pending"] == 1
+
+
+def test_a_variant_is_labelled_made_with_ai_on_its_page_its_originals_and_its_category(
+    clustered: Path, make_client: MakeClient, settings: Settings
+) -> None:
+    from picsift.edit.request import EditOptions
+    from picsift.edit.service import EditService
+    from picsift.imaging.sandbox import DecodeSandbox
+    from picsift.store.records import Membership
+    from tests.edit.conftest import FakeExifTool
+    from tests.fakes import FakeModels
+
+    with Store(settings.home) as store, DecodeSandbox(settings) as decoder:
+        service = EditService(store, FakeModels(), settings, decoder, FakeExifTool())  # type: ignore[arg-type]
+        variant = service.edit(1, "at night", EditOptions()).variant_id
+        category = store.categories.all()[0]
+        store.categories.add_members([Membership(variant, category.id, 0.99)])  # type: ignore[arg-type]
+    client = make_client()
+    page = client.get(f"/ui/images/{variant}").text
+    assert page.count("Made with AI") >= 2 and "“at night”" in page
+    assert 'href="/ui/images/1"' in page and 'class="compare-after"' in page
+    original = client.get("/ui/images/1").text
+    assert f'href="/ui/images/{variant}"' in original and "Edit with AI…" in original
+    grid = client.get(f"/ui/categories/{category.id}?per=200").text
+    assert 'alt="Made with AI: ' in grid and "Edit every photo with AI…" in grid

@@ -93,12 +93,13 @@ def _variant(v: VariantRecord) -> dict[str, Any]:
 
 def _out(job: EditJobRecord) -> dict[str, Any]:
     share = 1.0 if job.status == "done" else (job.done / job.total if job.total else 0.0)
+    items = job.result.get("items")
     return {
         "job": job.id,
         "status": job.status,
         "progress": round(share, 3),
         "variant_ids": list(job.variant_ids),
-        "items": list(job.result.get("items", [])),  # type: ignore[call-overload]
+        "items": list(items) if isinstance(items, list) else [],
         "error": job.error,
         "request": job.request,
         "url": f"/edit/{job.id}",
