@@ -209,10 +209,19 @@ class Settings(BaseSettings):
         description="API: threads running inference, search, decoding and SQLite work.",
     )
     api_queue: int = Field(
-        default=8,
+        default=256,
         ge=0,
         le=10_000,
-        description="API: requests allowed to wait for a worker; beyond that it answers 503.",
+        description="API: the most requests that may wait for a worker (a memory bound); "
+        "before that, api_deadline decides.",
+    )
+    api_deadline: float = Field(
+        default=2.0,
+        gt=0.0,
+        le=600.0,
+        description="API: a request whose predicted wait for a worker (the requests ahead "
+        "times the measured time per request) passes this many seconds gets 503 at once, "
+        "with Retry-After.",
     )
     max_upload_bytes: int = Field(
         default=20 * 1024 * 1024, ge=1, description="API: uploads larger than this get 413."

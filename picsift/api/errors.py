@@ -120,11 +120,12 @@ async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _busy(_request: Request, exc: Exception) -> JSONResponse:
+    retry = exc.retry_after if isinstance(exc, PoolBusyError) else 1
     return error_response(
         503,
         "busy",
         "the server is busy with other requests; retry in a moment",
-        {"Retry-After": str(PoolBusyError.retry_after)},
+        {"Retry-After": str(retry)},
     )
 
 

@@ -88,3 +88,39 @@ def test_pool_admits_workers_plus_queue_and_releases_slots() -> None:
         pool.shutdown()
 
     asyncio.run(scenario())
+
+
+def test_a_job_waits_while_its_predicted_wait_is_within_the_deadline() -> None:
+    async def scenario() -> None:
+        pool = WorkerPool(workers=1, queue=100, deadline=0.45, first_guess=0.1)
+        gate = threading.Event()
+        running = asyncio.ensure_future(pool.run(gate.wait, 10))
+        waiting = [asyncio.ensure_future(pool.run(lambda: 7)) for _ in range(4)]
+        await asyncio.sleep(0)
+        # the fifth waited behind four (0.4 s, within the deadline); a sixth would wait 0.5 s
+        assert pool.active == 5 and pool.predicted_wait() == pytest.approx(0.5)
+        with pytest.raises(PoolBusyError) as refused:
+            await pool.run(lambda: 0)
+        assert refused.value.retry_after == 1
+        gate.set()
+        assert await running is True and [await w for w in waiting] == [7] * 4
+        pool.shutdown()
+
+    asyncio.run(scenario())
+
+
+def test_the_service_time_is_measured_and_moves_the_prediction() -> None:
+    async def scenario() -> None:
+        pool = WorkerPool(workers=2, queue=100, deadline=1.0, first_guess=0.01)
+        await pool.run(time.sleep, 0.3)
+        assert pool.predicted_wait() == 0.0  # a free worker: no wait
+        gate = threading.Event()
+        busy = [asyncio.ensure_future(pool.run(gate.wait, 10)) for _ in range(2)]
+        await asyncio.sleep(0)
+        assert pool.predicted_wait() > 0.01 / 2  # the 0.3 s job raised the average
+        gate.set()
+        for job in busy:
+            await job
+        pool.shutdown()
+
+    asyncio.run(scenario())
