@@ -45,6 +45,7 @@ def _lifespan(
                     await state.pool.run(state.models.preload)
                     await state.pool.run(state.describer.warm)
                     await state.pool.run(state.search.warm)
+                    state.pool.forget_times()  # loads and warm-ups are not a request's cost
                 except PicsiftError as exc:  # e.g. ModelUnavailableError: its message says it all
                     log.error("picsift API cannot start: %s", exc)
                     raise

@@ -5,7 +5,8 @@ on the event loop would freeze every other request (health checks included), and
 them to an unbounded queue would let a burst pile up minutes of work that clients have long
 given up on. So a job is refused at once with :class:`PoolBusyError` (HTTP 503 +
 ``Retry-After``) when its predicted wait passes ``deadline`` seconds: the jobs ahead of it
-times the measured service time (a moving average), shared among the workers. A fixed
+times the measured service time (the median of the last ``WINDOW`` jobs, so one slow job, a
+cold start, does not turn a burst away), shared among the workers. A fixed
 queue length would refuse a burst of cheap searches that would all be answered in time
 (16 clients in a tight loop got 95 % 503s with a queue of 8, and answering them cost more
 CPU than the searches it saved). ``workers + queue`` stays as a hard cap on memory.
@@ -18,13 +19,16 @@ from __future__ import annotations
 
 import asyncio
 import math
+import statistics
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, ParamSpec, TypeVar
 
 P = ParamSpec("P")
+WINDOW = 32  # jobs whose median service time predicts the wait
 T = TypeVar("T")
 
 
@@ -50,7 +54,9 @@ class WorkerPool:
         self.workers = workers
         self.capacity = workers + queue
         self.deadline = deadline
-        self._service = first_guess  # moving average of a job's seconds in a worker
+        self._first_guess = first_guess
+        self._recent: deque[float] = deque(maxlen=WINDOW)  # seconds of the last jobs
+        self._service = first_guess  # their median
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="picsift-api")
         # Guards only an integer, never held across a wait: the event loop never blocks on it.
         # A threading lock (not asyncio) because slots are released from worker threads.
@@ -61,6 +67,13 @@ class WorkerPool:
     def active(self) -> int:
         """Jobs admitted and not yet finished (running plus waiting)."""
         return self._active
+
+    def forget_times(self) -> None:
+        """Drop the service times measured so far: the start-up's model loads and warm-ups
+        take seconds and say nothing about a request's cost."""
+        with self._lock:
+            self._recent.clear()
+            self._service = self._first_guess
 
     def predicted_wait(self) -> float:
         """Seconds a job admitted now would wait before a worker starts it."""
@@ -94,7 +107,8 @@ class WorkerPool:
         finally:
             spent = time.perf_counter() - started
             with self._lock:
-                self._service = 0.8 * self._service + 0.2 * spent
+                self._recent.append(spent)
+                self._service = statistics.median(self._recent)
 
     def _release(self, _future: Future[Any] | None = None) -> None:
         with self._lock:

@@ -124,3 +124,20 @@ def test_the_service_time_is_measured_and_moves_the_prediction() -> None:
         pool.shutdown()
 
     asyncio.run(scenario())
+
+
+def test_start_up_times_are_forgotten() -> None:
+    async def scenario() -> None:
+        pool = WorkerPool(workers=1, queue=100, deadline=1.0, first_guess=0.01)
+        await pool.run(time.sleep, 0.3)  # a model load
+        gate = threading.Event()
+        blocked = asyncio.ensure_future(pool.run(gate.wait, 10))
+        await asyncio.sleep(0)
+        assert pool.predicted_wait() == pytest.approx(0.3, abs=0.05)
+        pool.forget_times()
+        assert pool.predicted_wait() == pytest.approx(0.01)
+        gate.set()
+        await blocked
+        pool.shutdown()
+
+    asyncio.run(scenario())
