@@ -8,7 +8,6 @@ loads, and nothing is written until a candidate is chosen, so a refused edit cha
 
 from __future__ import annotations
 
-import io
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -335,8 +334,8 @@ class EditService:
                     f"no '{name}' map is stored for image {row.id}, nor can one be made"
                 )
             notes.append(f"the {name} map was made now: the {name} facet is not stored for it")
-        with Image.open(io.BytesIO(stored)) as found:  # a PNG picsift wrote
-            return found.convert("RGB")
+        # through the one bounded decoding path, like every byte read from a store
+        return self._decoder.decode(stored, f"the {name} map of image {row.id}").image
 
     def _score(
         self,
