@@ -146,6 +146,31 @@ class Settings(BaseSettings):
         "goes from the first to the second fraction of the library's mean caption length "
         "(a query as long as the captions is a description; [9, 10] turns this off).",
     )
+    watch: list[Path] = Field(
+        default_factory=list,
+        description="Folders the server indexes as files land in them (picsift serve --watch).",
+    )
+    watch_debounce: float = Field(
+        default=2.0,
+        gt=0.0,
+        le=600.0,
+        description="Seconds a file must be left alone before a watcher indexes it.",
+    )
+    prompt_weight: float = Field(
+        default=0.25,
+        ge=0.0,
+        le=1.0,
+        description="How much a word of a generated image's prompt counts in the words "
+        "channel, against one in a caption (prompts often name what the picture lacks); "
+        "chosen on a tuning set by bench/tune_prompt_weight.py.",
+    )
+    prompt_support: float = Field(
+        default=0.75,
+        gt=0.0,
+        lt=1.0,
+        description="A prompt's phrase counts as shown when the picture suits it better than "
+        "this share of the library's pictures (or a caption, tag or object names it).",
+    )
     words_coverage_power: float = Field(
         default=3.0,
         ge=0.0,

@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from picsift.api.deps import API_KEY_HEADER, require_api_key
 from picsift.api.errors import install_error_handlers
 from picsift.api.middleware import FORM_OVERHEAD, BodySizeLimitMiddleware, CatchAllMiddleware
-from picsift.api.routes import categories, describe, edit, health, images, search
+from picsift.api.routes import categories, describe, edit, generated, health, images, search
 from picsift.api.state import AppState, open_state
 from picsift.config import Settings
 from picsift.errors import PicsiftError
@@ -50,6 +50,7 @@ def _lifespan(
                     log.error("picsift API cannot start: %s", exc)
                     raise
             await run_in_threadpool(state.editing.start)
+            await run_in_threadpool(state.watching.start)
             app.state.picsift = state
             yield
         finally:
@@ -82,6 +83,6 @@ def build_api(settings: Settings, models: ModelSource | None = None) -> FastAPI:
         )
     app.include_router(health.router)
     protected = [Depends(require_api_key)]
-    for module in (describe, search, images, categories, edit):
+    for module in (describe, search, images, generated, categories, edit):
         app.include_router(module.router, dependencies=protected)
     return app

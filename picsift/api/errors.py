@@ -31,6 +31,8 @@ from picsift.errors import (
     UnsupportedImageError,
 )
 from picsift.library.service import UnknownCategoryError
+from picsift.metadata.exiftool import MetadataError
+from picsift.prompts.service import NotFoundError
 from picsift.search.query import QueryError
 from picsift.store.filters import FilterError
 
@@ -86,6 +88,8 @@ def picsift_error_status(exc: PicsiftError) -> tuple[int, str]:
         (UnknownMethodError, 422, "unknown_method"),
         (EditError, 422, "invalid_edit"),
         (UnknownCategoryError, 404, "not_found"),
+        (NotFoundError, 404, "not_found"),
+        (MetadataError, 503, "metadata_unavailable"),
         (FilterError, 422, "invalid_filter"),
         (TemplateError, 422, "invalid_template"),
         (StoreLockedError, 409, "store_busy"),

@@ -29,6 +29,9 @@ ROW_FIELDS = (
     "status",
     "error",
     "sha256",
+    "prompt",
+    "generator",
+    "ai_generated",
 )
 MEDIA_TYPES = {
     "JPEG": "image/jpeg",

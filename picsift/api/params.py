@@ -72,13 +72,23 @@ class SearchRequest(BaseModel):
         default=None,
         description="Edited pictures (variants): hidden by default; include or only them.",
     )
+    generated: bool | None = Field(
+        default=None,
+        description="Only pictures whose metadata says they were made with AI (true), or "
+        "only the others (false).",
+    )
+    generator: list[Annotated[str, Field(max_length=100)]] = Field(
+        default_factory=list,
+        max_length=MAX_FILTER_VALUES,
+        description="Only pictures made by a generator whose name contains this, e.g. comfyui.",
+    )
     weights: dict[str, float] | str | None = Field(
         default=None,
         description='Channel weights: {"clip": 1, "words": 0.5} or "clip:1,words:0.5".',
     )
     cutoff: float | None = Field(default=None, ge=0.0, lt=1.0)
     sources: list[str] | str | None = Field(
-        default=None, description="Caption sources: model, user."
+        default=None, description="Caption sources: model, user, prompt."
     )
 
 
@@ -100,9 +110,11 @@ def search_query(
     variants: Literal["hide", "include", "only"] | None = Query(
         None, description="Edited pictures: hidden by default; include or only them."
     ),
+    generated: bool | None = Query(None, description="Made with AI (true) or not (false)."),
+    generator: list[str] = Query([], description="Generator name contains (repeatable)."),
     weights: str | None = Query(None, max_length=200, description="e.g. clip:1,caption:1"),
     cutoff: float | None = Query(None, ge=0.0, lt=1.0),
-    sources: str | None = Query(None, max_length=50, description="e.g. model,user"),
+    sources: str | None = Query(None, max_length=50, description="e.g. model,user,prompt"),
 ) -> SearchRequest:
     """``GET /search`` query parameters, as a :class:`SearchRequest`."""
     fields = {
@@ -121,6 +133,8 @@ def search_query(
         "region": region,
         "shot": shot,
         "variants": variants,
+        "generated": generated,
+        "generator": generator,
         "weights": weights,
         "cutoff": cutoff,
         "sources": sources,
@@ -174,6 +188,8 @@ def to_options(request: SearchRequest) -> SearchOptions:
         regions=tuple(r for r in request.region if r.strip()),
         shots=tuple(s for s in request.shot if s.strip()),
         variants=request.variants,
+        generated=request.generated,
+        generators=tuple(g for g in request.generator if g.strip()),
     )
     options = SearchOptions(
         limit=request.limit,

@@ -60,6 +60,9 @@ class ImageOut(BaseModel):
     status: str
     error: str | None
     sha256: str | None
+    prompt: str | None = Field(default=None, description="The prompt the file's metadata names.")
+    generator: str | None = Field(default=None, description="What made it, if it says.")
+    ai_generated: bool = Field(default=False, description="Marked or described as made with AI.")
 
 
 class StoredDescriptionOut(ImageOut):

@@ -16,11 +16,14 @@ from picsift.api.images import Images
 from picsift.api.ingest import Ingest
 from picsift.api.searching import ApiSearch
 from picsift.api.thumbnails import Thumbnails
+from picsift.api.watching import Watching
 from picsift.api.workers import WorkerPool
 from picsift.config import Settings
+from picsift.describe.service import DescribeService
 from picsift.imaging.sandbox import DecodeSandbox
 from picsift.library.models import choose_preset
 from picsift.library.service import LibraryService
+from picsift.metadata.export import Exporter, exiftool_for_xmp
 from picsift.models.base import (
     Captioner,
     DepthEstimator,
@@ -32,6 +35,7 @@ from picsift.models.base import (
 from picsift.models.edit_base import ImageEditor
 from picsift.models.presets import Preset
 from picsift.models.provider import ModelProvider, ModelSource
+from picsift.prompts.service import PromptService
 from picsift.search import SearchService
 from picsift.store import Store
 
@@ -128,8 +132,12 @@ class AppState:
     decoder: DecodeSandbox
     library: LibraryService
     editing: Editing
+    prompts: PromptService
+    exporter: Exporter
+    watching: Watching
 
     def close(self) -> None:
+        self.watching.close()
         self.editing.close()
         self.pool.shutdown()
         self.decoder.close()
@@ -167,6 +175,11 @@ def open_state(settings: Settings, models: ModelSource | None = None) -> AppStat
             decoder=decoder,
             library=LibraryService(store),
             editing=Editing(settings, store, tracked, decoder),
+            prompts=PromptService(store),
+            exporter=Exporter(
+                store, DescribeService(tracked, settings, decoder=decoder), exiftool_for_xmp()
+            ),
+            watching=Watching(settings, tracked, decoder),
         )
     except BaseException:
         decoder.close()

@@ -18,9 +18,20 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from picsift.cli import categories, edit, evaluate, library, models, search, serve
+    from picsift.cli import (
+        categories,
+        edit,
+        evaluate,
+        export,
+        generated,
+        library,
+        models,
+        search,
+        serve,
+        watch,
+    )
 
-    for module in (library, search, categories, edit, serve):
+    for module in (library, search, generated, categories, edit, export, watch, serve):
         for command in module.COMMANDS:
             app.command()(command)
     app.add_typer(models.models_app, name="models")

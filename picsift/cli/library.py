@@ -104,6 +104,7 @@ def index(
         "pruned": report.pruned,
         "user_captions": report.user_captions,
         "text_vectors": report.text_vectors,
+        "prompts_checked": report.prompts_checked,
         "errors": [{"path": p, "reason": r} for p, r in report.errors],
         "seconds": round(report.seconds, 2),
         "model_seconds": round(report.model_seconds, 2),
@@ -123,6 +124,12 @@ def index(
             f"({rate:.1f} img/s)",
             highlight=False,
         )
+        if report.prompts_checked:
+            out.print(
+                f"prompts: {report.prompts_checked} checked against their pictures "
+                "(picsift search --mismatch lists the least agreeing)",
+                highlight=False,
+            )
         shares = report.stages.shares(report.seconds + report.stages.seconds.get("categories", 0))
         top = sorted(shares.items(), key=lambda kv: -kv[1])[:4]
         if report.indexed and top:

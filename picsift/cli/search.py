@@ -118,10 +118,23 @@ def search(
         str | None,
         typer.Option(help="Edited pictures: hide (default), include or only."),
     ] = None,
+    generated: Annotated[
+        bool | None,
+        typer.Option(
+            "--generated/--not-generated", help="Only pictures made with AI, or only the others."
+        ),
+    ] = None,
+    generator: Annotated[
+        list[str] | None, typer.Option(help="Made by this generator (part of its name).")
+    ] = None,
     weights: WeightsOpt = None,
     channels: ChannelsOpt = None,
     cutoff: CutoffOpt = None,
     explain: Annotated[bool, typer.Option(help="Show each channel's rank and score.")] = False,
+    mismatch: Annotated[
+        bool,
+        typer.Option(help="List generated pictures whose prompt they agree with least (no QUERY)."),
+    ] = False,
     home: HomeOpt = None,
     models: ModelsOpt = None,
     as_json: JsonOpt = False,
@@ -129,7 +142,10 @@ def search(
     """Find images by words (CLIP + caption meaning + caption words, fused) or by example."""
     from picsift.search import Filters, SearchOptions
 
-    if query is None and image is None:
+    if mismatch and (query is not None or image is not None):
+        err.print("[red]error:[/] --mismatch lists pictures by agreement: give no QUERY or --image")
+        raise typer.Exit(EXIT_ERROR)
+    if query is None and image is None and not mismatch:
         err.print("[red]error:[/] give a QUERY, --image PATH, or both")
         raise typer.Exit(EXIT_ERROR)
     with user_errors():
@@ -146,7 +162,16 @@ def search(
             regions=tuple(region or ()),
             shots=tuple(shot or ()),
             variants=variants,
+            generated=generated,
+            generators=tuple(generator or ()),
         )
+        filters.check()
+    if mismatch:
+        from picsift.cli.generated import print_mismatches
+
+        print_mismatches(filters, limit, offset, home, as_json)
+        return
+    with user_errors():
         options = SearchOptions(
             limit=limit,
             offset=offset,

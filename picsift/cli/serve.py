@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import sys
 from functools import partial
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -21,6 +22,7 @@ from picsift.cli.common import (
     warn_meaningless,
 )
 from picsift.config import Settings
+from picsift.errors import PicsiftError
 
 
 def _is_loopback(host: str) -> bool:
@@ -37,12 +39,21 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
     home: HomeOpt = None,
     models: ModelsOpt = None,
+    watch: Annotated[
+        list[Path] | None,
+        typer.Option(help="Also index what lands in this folder (repeatable; PICSIFT_WATCH)."),
+    ] = None,
 ) -> None:
     """Serve the REST API (search, describe, images); see README "REST API"."""
     from picsift.store import Store
 
     with user_errors():
         settings = settings_for(home)
+        if watch:
+            missing = [str(w) for w in watch if not w.is_dir()]
+            if missing:
+                raise PicsiftError(f"cannot watch {', '.join(missing)}: not a folder")
+            settings = settings.model_copy(update={"watch": [w.resolve() for w in watch]})
         with Store.open(settings) as store:
             # an unknown preset stops here, before uvicorn; without --models, the store's own
             preset = preset_for(settings, models, store)

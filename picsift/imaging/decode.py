@@ -24,7 +24,7 @@ import stat
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -32,7 +32,9 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from picsift.errors import ImageError, UnsupportedImageError
+from picsift.imaging.c2pa_manifest import merged, read_c2pa
 from picsift.imaging.formats import DEFAULT_FORMATS, Sniffed, sniff
+from picsift.imaging.generation import Generation, read_generation
 
 _EXIF_IFD = 0x8769
 _DATETIME_ORIGINAL = 36867
@@ -49,6 +51,7 @@ class DecodedImage:
     height: int
     format: str
     taken_at: str | None
+    generation: Generation = field(default_factory=Generation)  # how it was made, if it says
 
 
 def _not_an_image_reason(data: bytes, sniffed: Sniffed) -> str:
@@ -132,6 +135,21 @@ def _taken_at(img: Image.Image) -> str | None:
         return datetime.strptime(text.strip("\x00 ")[:19], "%Y:%m:%d %H:%M:%S").isoformat()
     except Exception:
         return None
+
+
+def _generation(img: Image.Image) -> Generation:
+    """The prompt and generator the file's metadata names (read after ``load``: PNG text
+    chunks after the pixel data only appear then); metadata never stops a decode."""
+    try:
+        exif = img.getexif()
+        fields = {**exif, **exif.get_ifd(_EXIF_IFD)}
+    except Exception:
+        fields = {}
+    info = {k: v for k, v in img.info.items() if isinstance(k, str)}
+    try:
+        return read_generation(info, fields)
+    except Exception as exc:  # the reader is bounded; a bug in it is this file's problem
+        return Generation(problems=(f"metadata unreadable: {type(exc).__name__}",))
 
 
 def _orientation(img: Image.Image) -> int:
@@ -239,7 +257,14 @@ def _decode(
         raise ImageError(source, f"cannot convert {fmt} ({img.mode}) to RGB: {exc}") from None
     if orientation in (5, 6, 7, 8):
         width, height = height, width
-    return DecodedImage(image=rgb, width=width, height=height, format=fmt, taken_at=taken_at)
+    return DecodedImage(
+        image=rgb,
+        width=width,
+        height=height,
+        format=fmt,
+        taken_at=taken_at,
+        generation=merged(_generation(img), read_c2pa(data, kind)),
+    )
 
 
 _TRANSPOSE = {

@@ -28,10 +28,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from picsift.imaging.xmp_marks import written_by_picsift
+
 MAX_TEXT = 16_000  # characters kept of a prompt or description
 MAX_FIELD = 256_000  # bytes of one metadata field read at all
 MAX_JSON = 2_000_000  # bytes of a JSON graph parsed
-MAX_STEPS = 32  # links followed from a sampler to its prompt text
+MAX_STEPS = 32
+MAX_NAME = 200  # characters of a generator's name, a parameter or a problem
+WIRE_PROMPT, WIRE_NEGATIVE, WIRE_ITEMS = (
+    8_000,
+    4_000,
+    32,
+)  # what crosses the sandbox's wire  # links followed from a sampler to its prompt text
 AI_SOURCE_TYPES = ("trainedAlgorithmicMedia", "compositeWithTrainedAlgorithmicMedia")
 _EXIF_USER_COMMENT, _EXIF_DESCRIPTION, _EXIF_SOFTWARE = 0x9286, 0x010E, 0x0131
 _PARAMS = re.compile(r'\s*([\w ()/-]+):\s*("(?:\\.|[^"\\])*"|[^,]*)(?:,|$)')
@@ -55,6 +63,60 @@ class Generation:
     @property
     def empty(self) -> bool:
         return not (self.prompt or self.generator or self.ai_generated)
+
+    def wire(self) -> dict[str, Any]:
+        """As JSON-ready data, cut to fit one sandbox reply (and one stored row)."""
+        return {
+            "prompt": self.prompt[:WIRE_PROMPT] if self.prompt else None,
+            "negative": self.negative[:WIRE_NEGATIVE] if self.negative else None,
+            "generator": self.generator[:MAX_NAME] if self.generator else None,
+            "ai_generated": self.ai_generated,
+            "parameters": {
+                k[:64]: v[:MAX_NAME] for k, v in list(self.parameters.items())[:WIRE_ITEMS]
+            },
+            "problems": [p[:MAX_NAME] for p in self.problems[:8]],
+        }
+
+    @classmethod
+    def from_wire(cls, data: object) -> Generation:
+        """Read back :meth:`wire`'s data, which a decode worker that parsed hostile bytes
+        sent: anything of the wrong type or size is dropped, never trusted."""
+        if not isinstance(data, dict):
+            return cls()
+
+        def text(key: str, limit: int) -> str | None:
+            value = data.get(key)
+            return value[:limit] or None if isinstance(value, str) else None
+
+        raw = data.get("parameters")
+        parameters = {
+            k[:64]: v[:MAX_NAME]
+            for k, v in (list(raw.items())[:WIRE_ITEMS] if isinstance(raw, dict) else [])
+            if isinstance(k, str) and isinstance(v, str)
+        }
+        problems = data.get("problems")
+        return cls(
+            text("prompt", WIRE_PROMPT),
+            text("negative", WIRE_NEGATIVE),
+            text("generator", MAX_NAME),
+            data.get("ai_generated") is True,
+            parameters,
+            tuple(
+                p[:MAX_NAME]
+                for p in (problems[:8] if isinstance(problems, list) else [])
+                if isinstance(p, str)
+            ),
+        )
+
+    def details(self) -> str | None:
+        """What a store keeps beside the prompt and generator columns, as JSON."""
+        if self.empty and not self.problems:
+            return None
+        data = self.wire()
+        return json.dumps(
+            {k: data[k] for k in ("negative", "parameters", "problems") if data[k]},
+            ensure_ascii=False,
+        )
 
 
 @dataclass
@@ -289,6 +351,8 @@ def _xmp(packet: str | bytes, found: _Found) -> None:
     if tool and found.ai and not found.generator:
         found.generator = tool[:200]
     description = _xmp_value(root, "dc:description")
+    if description and written_by_picsift(description, root):
+        return  # picsift's own description (picsift export xmp), not a prompt
     if description and found.ai and not found.prompt:
         found.prompt = _cut(description, found)
 

@@ -36,6 +36,7 @@ from PIL import Image
 
 from picsift.errors import ImageError, UnsupportedImageError
 from picsift.imaging.decode import DecodedImage, check_format
+from picsift.imaging.generation import Generation
 from picsift.imaging.wire import WireClosed, WireError, read_frame, write_frame
 from picsift.imaging.worker import DEFAULT_DECODER, EXIT_OUT_OF_MEMORY
 
@@ -333,4 +334,5 @@ def _decoded(
     if taken_at is not None and not (isinstance(taken_at, str) and len(taken_at) <= 32):
         taken_at = None
     image = Image.frombytes("RGB", (width, height), payload)
-    return DecodedImage(image, size[0], size[1], decoded_format or fmt, taken_at)
+    generation = Generation.from_wire(reply.get("generation"))
+    return DecodedImage(image, size[0], size[1], decoded_format or fmt, taken_at, generation)

@@ -12,7 +12,7 @@ import struct
 from typing import IO, Any
 
 _PREFIX = struct.Struct(">IQ")  # header length, payload length
-MAX_HEADER = 64 * 1024
+MAX_HEADER = 256 * 1024  # a reply's header carries a prompt (picsift.imaging.generation)
 
 
 class WireError(Exception):

@@ -57,6 +57,7 @@ def _reply(out: IO[bytes], decoded: Any) -> None:
         "height": decoded.height,
         "format": decoded.format,
         "taken_at": decoded.taken_at,
+        "generation": decoded.generation.wire(),
     }
     write_frame(out, header, image.tobytes())
 

@@ -70,6 +70,10 @@ class Analyser:
                     ocr_text=facet.ocr_text if facet else None,
                     embedder_runtime=embedder.runtime,
                     captioner_runtime=captioner.runtime,
+                    prompt=d.generation.prompt,
+                    generator=d.generation.generator,
+                    ai_generated=d.generation.ai_generated,
+                    generation=d.generation.details(),
                 )
             )
         return analyses

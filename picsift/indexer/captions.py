@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from picsift.errors import PicsiftError
+from picsift.imaging.xmp_marks import written_by_picsift
 
 _MAX_SIDECAR_BYTES = 1 << 20
 _NS = {
@@ -39,7 +40,7 @@ def xmp_description(text: str) -> str | None:
     for desc in root.iter(f"{{{_NS['dc']}}}description"):
         items = [li.text for li in desc.iter(f"{{{_NS['rdf']}}}li") if li.text]
         value = items[0] if items else desc.text
-        if value and value.strip():
+        if value and value.strip() and not written_by_picsift(value, root):
             return " ".join(value.split())
     return None
 

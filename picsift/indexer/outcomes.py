@@ -51,6 +51,7 @@ class IndexReport:
     pruned: int = 0
     user_captions: int = 0
     text_vectors: int = 0
+    prompts_checked: int = 0  # generated images whose prompt was checked against the picture
     errors: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
     model_seconds: float = 0.0

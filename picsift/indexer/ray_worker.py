@@ -27,7 +27,7 @@ from picsift.models.presets import Preset
 from picsift.models.provider import ModelProvider
 from picsift.store import Analysis
 
-ROW_FORMAT = 2  # 2: runtimes recorded
+ROW_FORMAT = 3  # 2: runtimes recorded; 3: generation metadata
 ANALYSED, KNOWN, FAILED = "analysed", "known", "failed"
 
 

@@ -30,7 +30,8 @@ from picsift.indexer.pipeline import Loaded, load_ahead, user_caption_of
 from picsift.indexer.text_vectors import sync_text_vectors
 from picsift.indexer.timing import Stopwatch
 from picsift.models.provider import ModelSource
-from picsift.store import SPACES, USER_CAPTION_SPACE, Store
+from picsift.prompts.sweep import sync_agreement
+from picsift.store import IMAGE_SPACE, SPACES, USER_CAPTION_SPACE, Store
 from picsift.store.binding import check_compatible, remember_preset
 
 __all__ = ["Executor", "IndexReport", "Indexer", "Progress"]
@@ -61,6 +62,13 @@ class Indexer:
         self._analyser = Analyser(models, settings)
         self._facets = self._analyser.facets
         self._executor = executor
+
+    def warm(self) -> None:
+        """Load the models and prepare the index facets now, so that the first file a
+        watcher sees is indexed in well under a second, not after the loading."""
+        self._models.embedder()
+        self._models.captioner()
+        self._facets.warm(index_facet_names(self._settings))
 
     def run(
         self,
@@ -112,6 +120,13 @@ class Indexer:
                 )
             with clock.stage("caption vectors"):
                 report.text_vectors = sync_text_vectors(catalog, self._models)
+            with clock.stage("prompt agreement"):
+                report.prompts_checked = sync_agreement(
+                    self._store.prompts,
+                    self._models.embedder,
+                    IMAGE_SPACE,
+                    support=self._settings.prompt_support,
+                )
             if update_index:
                 with clock.stage("vector index"):
                     for space in SPACES:

@@ -20,7 +20,7 @@ from picsift.store.ports import WORD_SOURCES, LibraryStore, VectorBackend
 from picsift.wordsplit import split_cjk
 
 CHANNELS = ("clip", "caption", "words")
-SOURCES = WORD_SOURCES  # whose captions the text channels read: the model's, people's
+SOURCES = WORD_SOURCES  # whose text the channels read: the model's, people's, the prompt
 _SOURCE_SPACES = {"model": CAPTION_SPACE, "user": USER_CAPTION_SPACE}
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Function words carry no content: matching them only adds noise to the fused ranking.
@@ -93,7 +93,7 @@ def caption(
     k: int,
     sources: tuple[str, ...] = SOURCES,
 ) -> ChannelHits:
-    spaces = tuple(_SOURCE_SPACES[s] for s in sources)
+    spaces = tuple(_SOURCE_SPACES[s] for s in sources if s in _SOURCE_SPACES)
     return dense(store, "caption", spaces, vector, allowed, k)
 
 
@@ -115,6 +115,7 @@ def words(
     sources: tuple[str, ...] = SOURCES,
     coverage_power: float = 2.0,
     phrases: tuple[str, ...] = (),
+    prompt_weight: float = 1.0,
 ) -> ChannelHits:
     """BM25 over the rarer content words (and each quoted phrase, exactly), each hit's
     contribution scaled by how much of the query it covers."""
@@ -128,7 +129,9 @@ def words(
     if not rare and frequencies:
         rare = [min(frequencies, key=lambda w: (frequencies[w], w))]
     phrases = tuple(split_cjk(p) or "" for p in phrases)  # a CJK phrase: its bigrams, in order
-    found = index.search_words(rare, content_words(negative), sources, filters, k, phrases)
+    found = index.search_words(
+        rare, content_words(negative), sources, filters, k, phrases, prompt_weight
+    )
     if not found:
         return ChannelHits("words", [], [])
     ids = [i for i, _ in found]

@@ -193,6 +193,7 @@ class SearchService:
                     options.sources,
                     self._settings.words_coverage_power,
                     query.phrases,
+                    self._settings.prompt_weight,
                 )
             )
         cutoff = self._settings.search_cutoff if options.cutoff is None else options.cutoff

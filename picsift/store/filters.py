@@ -52,6 +52,8 @@ class Filters:
     regions: tuple[str, ...] = field(default=())  # any of these regions (the regions facet)
     shots: tuple[str, ...] = field(default=())  # any of these shot scales (the depth facet)
     variants: str | None = None  # VARIANTS; None: as "include" (search makes it "hide")
+    generated: bool | None = None  # marked or described as made with AI (generated images)
+    generators: tuple[str, ...] = field(default=())  # any of these, by part of the name
 
     @property
     def active(self) -> bool:
@@ -59,7 +61,7 @@ class Filters:
 
     def check(self) -> None:
         """Raise FilterError naming the first invalid filter."""
-        for name in ("folders", "formats", "categories", "tags", "regions", "shots"):
+        for name in ("folders", "formats", "categories", "tags", "regions", "shots", "generators"):
             if len(getattr(self, name)) > MAX_FILTER_VALUES:
                 raise FilterError(f"filter '{name}': at most {MAX_FILTER_VALUES} values")
         numbers = [self.min_width, self.min_height, self.min_bytes, self.max_bytes]
@@ -110,6 +112,10 @@ class Filters:
     def wanted_regions(self) -> list[str]:
         """Regions as the regions facet stores them (lowercase, single spaces)."""
         return [" ".join(r.split()).lower() for r in self.regions if r.strip()]
+
+    def wanted_generators(self) -> list[str]:
+        """Generator names as matched: lowercase, a part of the stored name ("comfy")."""
+        return [g.strip().lower() for g in self.generators if g.strip()]
 
     def wanted_shots(self) -> list[str]:
         return [s.strip().lower() for s in self.shots if s.strip()]

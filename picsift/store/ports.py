@@ -12,7 +12,7 @@ transactions on the SQLite catalog itself.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Protocol
@@ -26,12 +26,13 @@ from picsift.store.records import (
     EditJobRecord,
     ImageRow,
     Membership,
+    PromptRow,
     VariantRecord,
 )
 
 # Whose captions the words channel reads: the model's (with the facets' words and the
 # path's), people's.
-WORD_SOURCES = ("model", "user")
+WORD_SOURCES = ("model", "user", "prompt")  # the model's, people's, a generator's prompt
 
 
 class ImageRepository(Protocol):
@@ -93,6 +94,10 @@ class ImageRepository(Protocol):
 
     def delete(self, ids: Sequence[int]) -> int: ...
 
+    def rewritten(self, image_id: int, sha256: str, size: int, mtime_ns: int) -> None:
+        """The file's metadata was rewritten by picsift, its pixels not: new hash and stat."""
+        ...
+
 
 class WordIndex(Protocol):
     """BM25 over each image's caption, people's caption, facet words and path words."""
@@ -105,10 +110,11 @@ class WordIndex(Protocol):
         filters: Filters,
         k: int,
         phrases: Sequence[str] = (),
+        prompt_weight: float = 1.0,
     ) -> list[tuple[int, float]]:
         """The best ``k`` (id, score) holding any of ``words`` and each of ``phrases`` (exact)
         in the ``sources``' texts and none of ``negatives``, among the images ``filters``
-        lets through."""
+        lets through; a word in a prompt counts ``prompt_weight`` times a caption's."""
         ...
 
     def document_frequency(self, word: str) -> int: ...
@@ -232,6 +238,30 @@ class EditRepository(Protocol):
         ...
 
 
+class PromptRepository(Protocol):
+    """Generated images' prompts and their agreement with the pictures."""
+
+    def missing_agreement(self, space: str, limit: int) -> list[PromptRow]: ...
+
+    def vectors_of(self, space: str, ids: Sequence[int]) -> dict[int, np.ndarray]: ...
+
+    def sample_vectors(self, space: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Up to ``n`` (ids, vectors) spread over the library, the same on every call."""
+        ...
+
+    def set_agreements(self, values: Mapping[int, str]) -> None: ...
+
+    def agreement(self, image_id: int) -> str | None: ...
+
+    def details(self, image_id: int) -> str | None: ...
+
+    def worst(self, filters: Filters, limit: int, offset: int = 0) -> tuple[list[int], int]:
+        """The least agreeing first, and how many have an agreement."""
+        ...
+
+    def generators(self) -> list[tuple[str, int]]: ...
+
+
 class LibraryStore(Protocol):
     """A library as the services see it: images, words, vectors per space, categories."""
 
@@ -249,6 +279,9 @@ class LibraryStore(Protocol):
 
     @property
     def edits(self) -> EditRepository: ...
+
+    @property
+    def prompts(self) -> PromptRepository: ...
 
     def vectors(self, space: str) -> VectorBackend:
         """The backend answering for ``space`` now (it may lag the newest writes briefly)."""

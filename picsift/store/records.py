@@ -28,6 +28,9 @@ class ImageRow:
     embedder: str | None = None
     captioner: str | None = None
     user_caption: str | None = None
+    prompt: str | None = None  # the prompt the file's metadata names (generated images)
+    generator: str | None = None
+    ai_generated: bool = False
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,11 @@ class Analysis:
     maps: dict[str, bytes] | None = None  # the structure facets' small maps, PNG bytes
     embedder_runtime: str | None = None  # what made ``vectors`` ("torch", "onnx-int8")
     captioner_runtime: str | None = None  # what ran the captioner ("torch", "bf16", ...)
+    prompt: str | None = None  # what the file's metadata says made it (generated images)
+    generator: str | None = None
+    ai_generated: bool = False
+    generation: str | None = None  # JSON: negative prompt, settings, metadata problems
+    agreement: str | None = None  # JSON: how well the prompt matches the picture
 
 
 UNSORTED = 0  # the id Unsorted goes by in filters and the API
@@ -100,6 +108,18 @@ class Membership:
     x: float | None = None
     y: float | None = None
     assigned_by: str = "cluster"
+
+
+@dataclass(frozen=True)
+class PromptRow:
+    """A generated image's prompt and what else describes it, for checking one against the
+    other (``tags``: the facets' words, objects included, and text read in the image)."""
+
+    id: int
+    prompt: str
+    caption: str
+    user_caption: str
+    tags: str
 
 
 @dataclass(frozen=True)

@@ -21,12 +21,14 @@ from picsift.store.ports import (
     CategoryRepository,
     EditRepository,
     ImageRepository,
+    PromptRepository,
     VectorBackend,
     WordIndex,
 )
 from picsift.store.sqlite.catalog import Catalog
 from picsift.store.sqlite.categories import CategoryStore
 from picsift.store.sqlite.edits import EditStore
+from picsift.store.sqlite.prompts import PromptStore
 
 if TYPE_CHECKING:
     from picsift.config import Settings
@@ -89,6 +91,10 @@ class Store:
     @cached_property
     def edits(self) -> EditRepository:
         return EditStore(self.catalog)
+
+    @cached_property
+    def prompts(self) -> PromptRepository:
+        return PromptStore(self.catalog)
 
     def vectors(self, space: str) -> VectorBackend:
         """The index serving ``space`` for searches: see :meth:`vector_index` (``save=False``)."""

@@ -11,6 +11,7 @@ from typing import Any
 from picsift.api.state import AppState
 from picsift.describe.facets.regions import region_colour
 from picsift.describe.templates import TemplateError
+from picsift.prompts.service import Generated
 from picsift.store import ImageRow
 from picsift.store.records import VariantRecord
 from picsift.web.templating import short_alt
@@ -29,6 +30,7 @@ class ImageView:
     variant_of: VariantRecord | None = None  # set when this picture was made by an edit
     variants: list[VariantRecord] = field(default_factory=list)  # edits made from it
     edit_methods: list[str] = field(default_factory=list)  # what the Edit form offers
+    generated: Generated | None = None  # what its metadata says made it (generated images)
 
 
 def categories_of(state: AppState, image_id: int) -> list[tuple[int, str]]:
@@ -62,6 +64,7 @@ def image(state: AppState, image_id: int) -> ImageView | None:
         made_from,
         made,
         edit_methods(state),
+        state.prompts.generated(image_id) if row.prompt or row.ai_generated else None,
     )
 
 

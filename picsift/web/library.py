@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass, field
 
 from picsift.api.state import AppState
+from picsift.api.watching import WatchStatus
 from picsift.library.service import IndexProgress, UnknownCategoryError
 from picsift.store.records import UNSORTED, Category
 from picsift.web.templating import short_alt
@@ -47,6 +48,7 @@ class LibraryView:
     unsorted: Tile
     progress: IndexProgress
     clustered_at: str | None
+    watch: WatchStatus | None = None  # picsift serve --watch: the folders and the last run
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,9 @@ def library(state: AppState) -> LibraryView:
     shown = [c for node in tree.top for c in (node.category, *node.children)]
     alts = _alts(state, sorted({i for c in shown for i in c.representatives[:COVERS]}))
     top = [_tile(node.category, alts, [_tile(c, alts) for c in node.children]) for node in tree.top]
-    return LibraryView(top, _unsorted_tile(state), progress(state), tree.clustered_at)
+    return LibraryView(
+        top, _unsorted_tile(state), progress(state), tree.clustered_at, state.watching.status()
+    )
 
 
 def category(state: AppState, category_id: int, page: int, per_page: int) -> CategoryView | None:

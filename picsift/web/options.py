@@ -23,6 +23,7 @@ class SearchOptions:
     categories: list[tuple[int, str]]  # (id, "Parent / Child"), Unsorted last
     formats: list[str]
     folders: list[str]  # the most common folders, for the folder box's suggestions
+    generators: list[tuple[str, int]]  # (name, images) of the generators named in the library
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ def search_options(state: AppState, facts: FileFacts) -> SearchOptions:
     if items:
         labels.append((UNSORTED, "Unsorted"))
     formats, folders = facts.get(state)
-    return SearchOptions(labels, formats, folders)
+    return SearchOptions(labels, formats, folders, state.prompts.generators())
 
 
 def describe_options(state: AppState) -> DescribeOptions:

@@ -54,7 +54,12 @@ async def library_page(request: Request, state: AppState = Depends(get_state)) -
 async def status(state: AppState = Depends(get_state)) -> dict[str, Any]:
     """Status counts, polled by the Library page while an index runs."""
     progress = await state.pool.run(library.progress, state)
-    return asdict(progress) | {"total": progress.total, "done_percent": progress.done_percent}
+    watch = state.watching.status()
+    return asdict(progress) | {
+        "total": progress.total,
+        "done_percent": progress.done_percent,
+        "watch": None if watch is None else asdict(watch),
+    }
 
 
 @router.get("/categories/{category_id}", response_class=HTMLResponse, include_in_schema=False)

@@ -90,6 +90,9 @@ def test_openapi_lists_every_route(client: TestClient) -> None:
         "/edit/{job_id}": {"get"},
         "/edit/{job_id}/retry": {"post"},
         "/images/{image_id}/variants": {"get"},
+        "/images/{image_id}/generation": {"get"},
+        "/images/{image_id}/xmp": {"get"},
+        "/prompts/mismatch": {"get"},
     }
     assert {path: set(methods) for path, methods in paths.items()} == expected
 

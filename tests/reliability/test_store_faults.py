@@ -270,6 +270,8 @@ def test_an_older_store_migrates_and_keeps_its_data(version: int) -> None:
             found = store.words.search_words([word], [], ("model", "user"), Filters(), 5)
             assert [i for i, _s in found] == [1]
         assert store.words.document_frequency("连衣") == 1  # 连衣裙 (dress), as the index splits
+        assert row.prompt is None and not row.ai_generated  # v9: no prompt read yet
+        assert store.words.search_words(["straw"], [], ("prompt",), Filters(), 5) == []
     with checks.connect(home / "catalog.db") as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert checks.problems(home / "catalog.db") == []

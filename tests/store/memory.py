@@ -26,7 +26,7 @@ from picsift.describe.facets import FACETS, Description
 from picsift.errors import PicsiftError
 from picsift.store import SPACES, Store
 from picsift.store.filters import Filters, iso_date
-from picsift.store.ports import LibraryStore
+from picsift.store.ports import LibraryStore, PromptRepository
 from picsift.store.records import (
     UNSORTED,
     Category,
@@ -132,6 +132,10 @@ class MemoryImages:
     def get(self, image_id: int) -> ImageRow | None:
         return self.rows_by_id.get(image_id)
 
+    def rewritten(self, image_id: int, sha256: str, size: int, mtime_ns: int) -> None:
+        row = self.rows_by_id[image_id]
+        self.rows_by_id[image_id] = replace(row, sha256=sha256, size=size, mtime_ns=mtime_ns)
+
     def rows(self, ids: Sequence[int]) -> dict[int, ImageRow]:
         return {i: self.rows_by_id[i] for i in ids if i in self.rows_by_id}
 
@@ -167,6 +171,11 @@ class MemoryImages:
             edited = row.id in self._owner.memory_edits.variant_ids()
             if edited != (f.variants == "only"):
                 return False
+        if f.generated is not None and row.ai_generated != f.generated:
+            return False
+        name = (row.generator or "").lower()
+        if f.generators and not any(g in name for g in f.wanted_generators()):
+            return False
         if f.formats and row.format not in f.wanted_formats():
             return False
         when = row.taken_at or datetime.fromtimestamp(row.mtime_ns / 1e9, UTC).strftime(
@@ -276,6 +285,8 @@ class MemoryWords:
             out += [row.caption or "", labels or "", read or "", path]
         if "user" in sources:
             out.append(row.user_caption or "")
+        if "prompt" in sources:
+            out.append(row.prompt or "")
         return out
 
     def _words(self, image_id: int, sources: Sequence[str]) -> list[str]:
@@ -289,6 +300,7 @@ class MemoryWords:
         filters: Filters,
         k: int,
         phrases: Sequence[str] = (),
+        prompt_weight: float = 1.0,
     ) -> list[tuple[int, float]]:
         allowed = self._images.ids_matching(filters)
         total = max(1, self.analysed_count())
@@ -576,6 +588,11 @@ class MemoryStore:
     @property
     def edits(self) -> MemoryEdits:
         return self.memory_edits
+
+    @property
+    def prompts(self) -> PromptRepository:
+        """The source store's: indexing writes prompts and agreement, as it writes rows."""
+        return self._source.prompts
 
     def vectors(self, space: str) -> MemoryVectors:
         images = self.images

@@ -42,7 +42,7 @@ class _Rows(list[Any]):
 
 _ROW_COLUMNS = (
     "id, path, sha256, size, mtime_ns, status, width, height, format, taken_at, caption, "
-    "error, embedder, captioner, user_caption"
+    "error, embedder, captioner, user_caption, prompt, generator, ai_generated != 0"
 )
 
 
@@ -52,7 +52,11 @@ def _spaces_plus_one(column: str) -> tuple[str, str]:
 
 
 # caption source -> (column, SQL for its word count)
-_WORDS_OF = {"model": _spaces_plus_one("caption"), "user": _spaces_plus_one("user_caption")}
+_WORDS_OF = {
+    "model": _spaces_plus_one("caption"),
+    "user": _spaces_plus_one("user_caption"),
+    "prompt": _spaces_plus_one("prompt"),
+}
 
 
 def _hint(exc: sqlite3.Error) -> str:
@@ -161,7 +165,10 @@ class Catalog:
 
     # -- reads ------------------------------------------------------------------------------
     def _rows(self, sql: str, params: Sequence[object] = ()) -> list[ImageRow]:
-        return [ImageRow(*r) for r in self._read(sql, params).fetchall()]
+        return [
+            ImageRow(*r[:-1], ai_generated=bool(r[-1]))  # type: ignore[misc]
+            for r in self._read(sql, params).fetchall()
+        ]
 
     def get(self, image_id: int) -> ImageRow | None:
         if not 0 <= image_id <= MAX_INT:  # no row has it; SQLite would overflow
@@ -296,8 +303,9 @@ class Catalog:
         filters: Filters,
         k: int,
         phrases: Sequence[str] = (),
+        prompt_weight: float = 1.0,
     ) -> list[tuple[int, float]]:
-        """BM25 over caption, user caption, tags and path words (higher score = better): any
+        """BM25 over caption, user caption, tags, path words and prompt (higher score = better): any
         of ``words`` and each of ``phrases`` (exact) in the ``sources``' columns, none of
         ``negatives``, within ``filters``.
 
@@ -307,14 +315,15 @@ class Catalog:
         match = fts.any_word(words, negatives, sources, phrases)
         if match is None:
             return []
+        bm25 = f"-bm25(images_fts, 1.0, 1.0, 1.0, 0.5, {float(prompt_weight)!r})"
         if not filters.active:
-            sql = """SELECT f.rowid, -bm25(images_fts, 1.0, 1.0, 1.0, 0.5) AS score
+            sql = f"""SELECT f.rowid, {bm25} AS score
                      FROM images_fts f WHERE images_fts MATCH ? ORDER BY score DESC LIMIT ?"""
             found = self._fts(sql, [match, k + 50], match)
             ok = self.ok_ids([int(r[0]) for r in found])
             return [(int(i), float(s)) for i, s in found if int(i) in ok][:k]
         condition, params = where(filters)
-        sql = f"""SELECT f.rowid, -bm25(images_fts, 1.0, 1.0, 1.0, 0.5) AS score
+        sql = f"""SELECT f.rowid, {bm25} AS score
                   FROM images_fts f JOIN images i ON i.id = f.rowid
                   WHERE images_fts MATCH ? AND {condition}
                   ORDER BY score DESC LIMIT ?"""
@@ -429,6 +438,15 @@ class Catalog:
                     (path, str(Path(path).parent), size, mtime_ns, now, now),
                 )
 
+    def rewritten(self, image_id: int, sha256: str, size: int, mtime_ns: int) -> None:
+        """picsift rewrote the file's metadata (never its pixels): remember its new bytes, so
+        the next index run finds it unchanged instead of analysing it again."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE images SET sha256 = ?, size = ?, mtime_ns = ?, updated_at = ? WHERE id = ?",
+                (sha256, size, mtime_ns, now_iso(), image_id),
+            )
+
     def touch(self, image_id: int, size: int, mtime_ns: int) -> None:
         """Same bytes, new timestamp: keep everything, remember the new stat."""
         with self.transaction() as conn:
@@ -525,7 +543,9 @@ class Catalog:
                     """UPDATE images SET sha256 = ?, size = ?, mtime_ns = ?, width = ?,
                            height = ?, format = ?, taken_at = ?, caption = ?, status = 'ok',
                            error = NULL, embedder = ?, captioner = ?, updated_at = ?,
-                           facets = ?, tags = ?, ocr_text = ?, captioner_runtime = ?
+                           facets = ?, tags = ?, ocr_text = ?, captioner_runtime = ?,
+                           prompt = ?, generator = ?, ai_generated = ?, generation = ?,
+                           agreement = ?
                        WHERE path = ? RETURNING id""",
                     (
                         a.sha256,
@@ -543,6 +563,11 @@ class Catalog:
                         a.tags,
                         a.ocr_text,
                         a.captioner_runtime,
+                        a.prompt,
+                        a.generator,
+                        int(a.ai_generated),
+                        a.generation,
+                        a.agreement,
                         a.path,
                     ),
                 ).fetchone()
@@ -626,8 +651,10 @@ class Catalog:
             if target is None:
                 return
             conn.execute(
-                """UPDATE images SET (facets, tags, ocr_text, captioner_runtime) =
-                       (SELECT facets, tags, ocr_text, captioner_runtime FROM images WHERE id = ?)
+                """UPDATE images SET (facets, tags, ocr_text, captioner_runtime, prompt,
+                       generator, ai_generated, generation, agreement) =
+                       (SELECT facets, tags, ocr_text, captioner_runtime, prompt, generator,
+                       ai_generated, generation, agreement FROM images WHERE id = ?)
                    WHERE id = ?""",
                 (source.id, target[0]),
             )

@@ -64,6 +64,13 @@ def where(filters: Filters) -> tuple[str, list[object]]:
         parts.append("i.id NOT IN (SELECT image_id FROM variants)")
     elif filters.variants == "only":
         parts.append("i.id IN (SELECT image_id FROM variants)")
+    if filters.generated is not None:
+        parts.append("i.ai_generated = ?")
+        params.append(int(filters.generated))
+    if filters.generators:
+        names = filters.wanted_generators()
+        parts.append("(" + " OR ".join("instr(lower(i.generator), ?) > 0" for _ in names) + ")")
+        params += names
     if filters.formats:
         formats = filters.wanted_formats()
         parts.append(f"i.format IN ({','.join('?' * len(formats))})")

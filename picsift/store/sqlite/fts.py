@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-_SOURCE_COLUMNS = {"model": ("caption", "tags", "path_words"), "user": ("user_caption",)}
+_SOURCE_COLUMNS = {
+    "model": ("caption", "tags", "path_words"),
+    "user": ("user_caption",),
+    "prompt": ("prompt",),
+}
 
 
 def quoted(word: str) -> str:

@@ -254,7 +254,49 @@ CREATE TABLE edit_jobs (
 );
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8]
+# v9: generated images. The prompt, generator and AI flag a file's metadata names (details,
+# the negative prompt and settings, as JSON), and the prompt's agreement with the picture. The
+# prompt is a caption source of its own: the full-text index gains a ``prompt`` column, and
+# FTS5 cannot add one, so the index is rebuilt from the rows (v7's triggers, plus prompt).
+_V9 = """
+ALTER TABLE images ADD COLUMN prompt TEXT;
+ALTER TABLE images ADD COLUMN generator TEXT;
+ALTER TABLE images ADD COLUMN ai_generated INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE images ADD COLUMN generation TEXT;
+ALTER TABLE images ADD COLUMN agreement TEXT;
+CREATE INDEX images_generator ON images(generator) WHERE generator IS NOT NULL;
+DROP TRIGGER images_fts_insert;
+DROP TRIGGER images_fts_delete;
+DROP TRIGGER images_fts_update;
+DROP TABLE images_fts;
+CREATE VIRTUAL TABLE images_fts USING fts5(
+    caption, user_caption, tags, path_words, prompt, tokenize = 'porter unicode61'
+);
+INSERT INTO images_fts(rowid, caption, user_caption, tags, path_words, prompt)
+    SELECT id, coalesce(split_cjk(caption), ''), coalesce(split_cjk(user_caption), ''),
+           trim(coalesce(tags, '') || ' ' || coalesce(split_cjk(ocr_text), '')),
+           path_words(path), '' FROM images;
+CREATE TRIGGER images_fts_insert AFTER INSERT ON images BEGIN
+    INSERT INTO images_fts(rowid, caption, user_caption, tags, path_words, prompt)
+    VALUES (new.id, coalesce(split_cjk(new.caption), ''),
+            coalesce(split_cjk(new.user_caption), ''),
+            trim(coalesce(new.tags, '') || ' ' || coalesce(split_cjk(new.ocr_text), '')),
+            path_words(new.path), coalesce(split_cjk(new.prompt), ''));
+END;
+CREATE TRIGGER images_fts_delete AFTER DELETE ON images BEGIN
+    DELETE FROM images_fts WHERE rowid = old.id;
+END;
+CREATE TRIGGER images_fts_update
+AFTER UPDATE OF caption, user_caption, path, tags, ocr_text, prompt ON images BEGIN
+    UPDATE images_fts SET caption = coalesce(split_cjk(new.caption), ''),
+        user_caption = coalesce(split_cjk(new.user_caption), ''),
+        tags = trim(coalesce(new.tags, '') || ' ' || coalesce(split_cjk(new.ocr_text), '')),
+        path_words = path_words(new.path), prompt = coalesce(split_cjk(new.prompt), '')
+    WHERE rowid = new.id;
+END;
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

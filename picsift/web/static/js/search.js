@@ -32,13 +32,15 @@ function filters() {
     people: (data.get("people") || "").trim(),
     region: (data.get("region") || "").split(",").map((r) => r.trim()).filter(Boolean),
     shot: data.getAll("shot"),
+    generated: data.get("generated") || "",
+    generator: data.getAll("generator"),
   };
 }
 
 function activeFilters(f) {
   return (
     f.category.length + f.format.length + f.tag.length + f.region.length + f.shot.length +
-    [f.after, f.before, f.folder, f.people].filter(Boolean).length
+    f.generator.length + [f.after, f.before, f.folder, f.people, f.generated].filter(Boolean).length
   );
 }
 
@@ -142,7 +144,7 @@ form.addEventListener("change", (event) => {
   if (event.target !== box && event.target.type !== "file") run();
 });
 document.getElementById("filters-clear").addEventListener("click", () => {
-  for (const input of document.querySelectorAll("#filters input")) {
+  for (const input of document.querySelectorAll("#filters input, #filters select")) {
     if (input.type === "checkbox") input.checked = false;
     else input.value = "";
   }

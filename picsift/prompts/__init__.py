@@ -1,0 +1,1 @@
+"""Generated images' prompts: the phrases a prompt names, and whether the picture agrees."""
