@@ -12,8 +12,10 @@ for written in on purpose (all captions: MS COCO, human-written; see data/eval/*
   is another image's caption (a generation that came out as something else);
 * the queries: captions 2 to 4, each with exactly one relevant image.
 
-Only the words channel reads prompts (BM25 over the store's FTS5 index: the product's own
-code, ``picsift.search.channels.words``), so no model is involved and the figures are real.
+Two channels read prompts, each measured alone with the product's own code: ``words``
+(BM25 over the store's FTS5 index, ``prompt_weight``) and ``caption`` (sentence vectors,
+``prompt_caption_weight``: an image keeps its best of caption and scaled prompt similarity),
+whose text model is all-MiniLM-L6-v2 with its real weights, so the figures are real.
 Tune: ``data/eval/coco-dev``; test, never used for the choice: ``coco-mini`` and
 ``coco-mini-train``. Weight 0 is "prompts ignored", the baseline the default must not lose to.
 
@@ -29,15 +31,22 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
+from picsift.config import Settings
 from picsift.eval.metrics import first_relevant_rank, mean_reciprocal_rank, recall_at
+from picsift.indexer.text_vectors import sync_text_vectors
+from picsift.models import PresetCatalog
+from picsift.models.base import TextEmbedder
+from picsift.models.provider import ModelProvider
 from picsift.search import channels as ch
-from picsift.store import Analysis, Store
+from picsift.store import CAPTION_SPACE, PROMPT_SPACE, Analysis, Store
 from picsift.store.filters import Filters
+
+CHANNELS = ("words", "caption")
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "data" / "eval"
 WEIGHTS = (0.0, 0.1, 0.25, 0.5, 0.75, 1.0)
-SETS = {"tune": ("coco-dev",), "test": ("coco-mini", "coco-mini-train")}
+SETS = {"tune": ("coco-dev",), "test": ("coco-mini", "coco-mini-train")}  # tune: sized below
 DEPTH = 50
 TUNE_SIZES = (80, 160, 320, 611)  # coco-dev images, first by id: libraries of several sizes
 
@@ -95,26 +104,25 @@ def _store(home: Path, captions: dict[int, list[str]], prompts: dict[int, str]) 
         return {row.id: int(Path(row.path).stem) for row in rows.values()}
 
 
-def _measure(home: Path, captions: dict[int, list[str]], ids: dict[int, int]) -> dict[str, dict]:
+def _measure(
+    home: Path, captions: dict[int, list[str]], ids: dict[int, int], channel: str
+) -> dict[str, dict]:
+    """Per weight, the channel's MRR and recalls over every query (captions 2 to 4)."""
+    queries = [(image_id, q) for image_id, texts in captions.items() for q in texts[2:5]]
+    sources = ("model", "user", "prompt")
     out = {}
     with Store(home) as store:
+        vectors = (
+            _text_model(home).embed_texts([q for _, q in queries]) if channel == "caption" else None
+        )
         for weight in WEIGHTS:
             ranks = []
-            for image_id, texts in captions.items():
-                for query in texts[2:5]:
-                    hits = ch.words(
-                        store,
-                        query,
-                        "",
-                        Filters(),
-                        DEPTH,
-                        ("model", "user", "prompt"),
-                        3.0,
-                        (),
-                        weight,
-                    )
-                    ranked = [ids[i] for i in hits.ids]
-                    ranks.append(first_relevant_rank(ranked, {image_id}))
+            for n, (image_id, query) in enumerate(queries):
+                if vectors is not None:
+                    hits = ch.caption(store, vectors[n][None, :], None, DEPTH, sources, weight)
+                else:
+                    hits = ch.words(store, query, "", Filters(), DEPTH, sources, 3.0, (), weight)
+                ranks.append(first_relevant_rank([ids[i] for i in hits.ids], {image_id}))
             out[str(weight)] = {
                 "mrr": round(mean_reciprocal_rank(ranks), 4),
                 "r@1": round(recall_at(ranks, 1), 4),
@@ -124,57 +132,73 @@ def _measure(home: Path, captions: dict[int, list[str]], ids: dict[int, int]) ->
     return out
 
 
+def _text_model(home: Path) -> TextEmbedder:
+    settings = Settings(home=home, allow_download=False)
+    return ModelProvider(settings, PresetCatalog().preset("tiny")).text_embedder()
+
+
+def _embed(home: Path) -> None:
+    """Caption and prompt vectors (the indexer's own sweep), then their vector indexes."""
+    with Store(home) as store:
+        settings = Settings(home=home, allow_download=False)
+        sync_text_vectors(store.catalog, ModelProvider(settings, PresetCatalog().preset("tiny")))
+        for space in (CAPTION_SPACE, PROMPT_SPACE):
+            store.vector_index(space, save=True)
+
+
+def _library(
+    work: Path, name: str, captions: dict[int, list[str]], args: argparse.Namespace
+) -> dict:
+    home = work / name
+    ids = _store(home, captions, _prompts(captions, args.wrong, args.seed))
+    _embed(home)
+    return {c: _measure(home, captions, ids, c) for c in CHANNELS}
+
+
+def _worst_gain(sizes: dict[int, dict], channel: str, w: float) -> float:
+    """The gain over ignoring prompts (weight 0) in the worst of the tuning libraries: a
+    weight that only pays off in a large library must not cost a small one."""
+    return min(f[channel][str(w)]["mrr"] - f[channel]["0.0"]["mrr"] for f in sizes.values())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--wrong", type=float, default=0.2, help="share of wrong prompts")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     results: dict[str, dict] = {}
-    with tempfile.TemporaryDirectory(prefix="picsift-prompt-") as work:
-        for split, names in SETS.items():
-            for name in names:
-                captions = _captions(name)
-                prompts = _prompts(captions, args.wrong, args.seed)
-                home = Path(work) / name
-                ids = _store(home, captions, prompts)
-                results[name] = {
-                    "split": split,
-                    "images": len(captions),
-                    **_measure(home, captions, ids),
-                }
-        sizes = {}
-        tune_captions = _captions("coco-dev")
+    sizes: dict[int, dict] = {}
+    with tempfile.TemporaryDirectory(prefix="picsift-prompt-") as folder:
+        work = Path(folder)
+        tune = _captions("coco-dev")
         for size in TUNE_SIZES:
-            subset = dict(sorted(tune_captions.items())[:size])
-            home = Path(work) / f"tune-{size}"
-            ids = _store(home, subset, _prompts(subset, args.wrong, args.seed))
-            sizes[size] = _measure(home, subset, ids)
-
-    # The gain over ignoring prompts (weight 0), in the worst of the tuning libraries: a
-    # weight that only pays off in a large library must not cost a small one.
-    def worst_gain(w: float) -> float:
-        return min(found[str(w)]["mrr"] - found["0.0"]["mrr"] for found in sizes.values())
-
-    chosen = max(WEIGHTS, key=lambda w: (round(worst_gain(w), 4), -w))
+            sizes[size] = _library(work, f"tune-{size}", dict(sorted(tune.items())[:size]), args)
+        for name in SETS["test"]:
+            captions = _captions(name)
+            results[name] = {"images": len(captions), **_library(work, name, captions, args)}
+    chosen = {
+        c: max(WEIGHTS, key=lambda w, c=c: (round(_worst_gain(sizes, c, w), 4), -w))
+        for c in CHANNELS
+    }
     report = {
         "wrong": args.wrong,
         "seed": args.seed,
         "chosen": chosen,
-        "rule": "max over weights of the worst MRR gain over weight 0 across tune libraries "
-        f"of {TUNE_SIZES} images",
-        "tune_sizes": {str(k): v for k, v in sizes.items()},
-        "sets": results,
+        "rule": "per channel, max over weights of the worst MRR gain over weight 0 across "
+        f"coco-dev libraries of {TUNE_SIZES} images",
+        "tune": {str(k): v for k, v in sizes.items()},
+        "test": results,
     }
     out = REPO / "bench" / "results" / "prompt_weight.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"chosen on coco-dev: prompt weight {chosen} (worst gain {worst_gain(chosen):+.3f})")
-    for size, found in sizes.items():
-        line = ", ".join(f"{w}: MRR {found[str(w)]['mrr']:.3f}" for w in WEIGHTS)
-        print(f"{'tune ' + str(size):>16}: {line}")
-    for name, found in results.items():
-        line = ", ".join(f"{w}: MRR {found[str(w)]['mrr']:.3f}" for w in WEIGHTS)
-        print(f"{name:>16} ({found['split']}, {found['images']} images): {line}")
+    for channel in CHANNELS:
+        w = chosen[channel]
+        print(f"{channel}: chosen {w} (worst tuning gain {_worst_gain(sizes, channel, w):+.3f})")
+        rows = [(f"tune {k}", v) for k, v in sizes.items()] + list(results.items())
+        for label, found in rows:
+            line = ", ".join(f"{x}: {found[channel][str(x)]['mrr']:.3f}" for x in WEIGHTS)
+            print(f"  {label:>16} MRR by weight: {line}")
 
 
 if __name__ == "__main__":

@@ -164,6 +164,14 @@ class Settings(BaseSettings):
         "channel, against one in a caption (prompts often name what the picture lacks); "
         "chosen on a tuning set by bench/tune_prompt_weight.py.",
     )
+    prompt_caption_weight: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="The caption channel's factor on a prompt's similarity to the query (an "
+        "image keeps its best of caption and prompt). 0, as measured by "
+        "bench/tune_prompt_weight.py: no weight above 0 helped on the tuning set.",
+    )
     prompt_support: float = Field(
         default=0.75,
         gt=0.0,

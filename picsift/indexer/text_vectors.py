@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from picsift.models.base import TextEmbedder
 from picsift.models.provider import ModelSource
-from picsift.store import CAPTION_SPACE, USER_CAPTION_SPACE, Catalog
-
-_TEXT_SPACES = ((CAPTION_SPACE, "caption"), (USER_CAPTION_SPACE, "user_caption"))
+from picsift.store import Catalog
+from picsift.store.records import TEXT_SPACES
 
 
 def sync_text_vectors(catalog: Catalog, models: ModelSource, batch: int = 64) -> int:
@@ -22,7 +21,7 @@ def sync_text_vectors(catalog: Catalog, models: ModelSource, batch: int = 64) ->
         return 0
     done = 0
     embedder: TextEmbedder | None = None
-    for space, column in _TEXT_SPACES:
+    for space, column in TEXT_SPACES:
         bound = catalog.space_model(space)
         if bound is not None and bound != spec.model_id:
             catalog.drop_space(space)  # another text model filled it: recompute from the text

@@ -14,14 +14,14 @@ import re
 import numpy as np
 
 from picsift.search.fusion import ChannelHits
-from picsift.store import CAPTION_SPACE, IMAGE_SPACE, USER_CAPTION_SPACE
+from picsift.store import CAPTION_SPACE, IMAGE_SPACE, PROMPT_SPACE, USER_CAPTION_SPACE
 from picsift.store.filters import Filters
 from picsift.store.ports import WORD_SOURCES, LibraryStore, VectorBackend
 from picsift.wordsplit import split_cjk
 
 CHANNELS = ("clip", "caption", "words")
 SOURCES = WORD_SOURCES  # whose text the channels read: the model's, people's, the prompt
-_SOURCE_SPACES = {"model": CAPTION_SPACE, "user": USER_CAPTION_SPACE}
+_SOURCE_SPACES = {"model": CAPTION_SPACE, "user": USER_CAPTION_SPACE, "prompt": PROMPT_SPACE}
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Function words carry no content: matching them only adds noise to the fused ranking.
 STOP_WORDS = frozenset(
@@ -40,14 +40,18 @@ def dense(
     vector: np.ndarray,
     allowed: np.ndarray | None,
     k: int,
+    scales: dict[str, float] | None = None,
 ) -> ChannelHits:
-    """Nearest neighbours over one or more spaces; an image found in several keeps its best."""
+    """Nearest neighbours over one or more spaces; an image found in several keeps its best.
+    ``scales`` multiplies one space's scores (a prompt counts less than a caption)."""
     best: dict[int, float] = {}
     for space in spaces:
         index = store.vectors(space)
-        if index.count == 0 or index.stamp.dim != vector.shape[-1]:
+        scale = (scales or {}).get(space, 1.0)
+        if index.count == 0 or index.stamp.dim != vector.shape[-1] or scale <= 0:
             continue
-        for image_id, score in live_hits(store, index, vector, allowed, k):
+        for image_id, found in live_hits(store, index, vector, allowed, k):
+            score = found * scale
             if score > best.get(image_id, float("-inf")):
                 best[image_id] = score
     ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
@@ -92,9 +96,10 @@ def caption(
     allowed: np.ndarray | None,
     k: int,
     sources: tuple[str, ...] = SOURCES,
+    prompt_weight: float = 1.0,
 ) -> ChannelHits:
-    spaces = tuple(_SOURCE_SPACES[s] for s in sources if s in _SOURCE_SPACES)
-    return dense(store, "caption", spaces, vector, allowed, k)
+    spaces = tuple(_SOURCE_SPACES[s] for s in sources)
+    return dense(store, "caption", spaces, vector, allowed, k, {PROMPT_SPACE: prompt_weight})
 
 
 def words_of(text: str) -> list[str]:

@@ -181,7 +181,16 @@ class SearchService:
         if weights.get("caption", 0) > 0:
             vector = self._caption_vector(query)
             if vector is not None:
-                results.append(ch.caption(self._store, vector, allowed, depth, options.sources))
+                results.append(
+                    ch.caption(
+                        self._store,
+                        vector,
+                        allowed,
+                        depth,
+                        options.sources,
+                        self._settings.prompt_caption_weight,
+                    )
+                )
         if weights.get("words", 0) > 0 and query.positive_text:
             results.append(
                 ch.words(

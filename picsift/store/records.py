@@ -10,6 +10,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+IMAGE_SPACE = "image"  # CLIP image embeddings
+CAPTION_SPACE = "caption"  # sentence embeddings of the model's captions
+USER_CAPTION_SPACE = "user_caption"  # sentence embeddings of people's own captions
+PROMPT_SPACE = "prompt"  # sentence embeddings of generated images' prompts
+SPACES = (IMAGE_SPACE, CAPTION_SPACE, USER_CAPTION_SPACE, PROMPT_SPACE)
+# the spaces computed from a text the catalog holds, with that text's column
+TEXT_SPACES = (
+    (CAPTION_SPACE, "caption"),
+    (USER_CAPTION_SPACE, "user_caption"),
+    (PROMPT_SPACE, "prompt"),
+)
+
 
 @dataclass(frozen=True)
 class ImageRow:

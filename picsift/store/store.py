@@ -25,6 +25,9 @@ from picsift.store.ports import (
     VectorBackend,
     WordIndex,
 )
+from picsift.store.records import (
+    IMAGE_SPACE,
+)
 from picsift.store.sqlite.catalog import Catalog
 from picsift.store.sqlite.categories import CategoryStore
 from picsift.store.sqlite.edits import EditStore
@@ -32,11 +35,6 @@ from picsift.store.sqlite.prompts import PromptStore
 
 if TYPE_CHECKING:
     from picsift.config import Settings
-
-IMAGE_SPACE = "image"  # CLIP image embeddings
-CAPTION_SPACE = "caption"  # sentence embeddings of the model's captions
-USER_CAPTION_SPACE = "user_caption"  # sentence embeddings of people's own captions
-SPACES = (IMAGE_SPACE, CAPTION_SPACE, USER_CAPTION_SPACE)
 
 
 class Store:

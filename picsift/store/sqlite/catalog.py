@@ -19,7 +19,7 @@ import numpy as np
 
 from picsift.errors import ModelMismatchError, StoreError
 from picsift.store.filters import MAX_INT, Filters
-from picsift.store.records import Analysis, ImageRow
+from picsift.store.records import CAPTION_SPACE, PROMPT_SPACE, Analysis, ImageRow
 from picsift.store.sqlite import fts
 from picsift.store.sqlite.filters import where
 from picsift.store.sqlite.schema import migrate, register_functions
@@ -501,7 +501,7 @@ class Catalog:
 
     def texts_missing_vectors(self, space: str, column: str, limit: int) -> list[tuple[int, str]]:
         """(id, text) of analysed rows whose ``column`` text has no vector in ``space`` yet."""
-        if column not in ("caption", "user_caption"):
+        if column not in ("caption", "user_caption", "prompt"):
             raise ValueError(column)
         rows = self._read(
             f"""SELECT i.id, i.{column} FROM images i
@@ -539,6 +539,7 @@ class Catalog:
         now = now_iso()
         with self.transaction() as conn:
             for a in analyses:
+                self._forget_changed_texts(conn, a)
                 cur = conn.execute(
                     """UPDATE images SET sha256 = ?, size = ?, mtime_ns = ?, width = ?,
                            height = ?, format = ?, taken_at = ?, caption = ?, status = 'ok',
@@ -578,6 +579,23 @@ class Catalog:
                 for space, (model, vector) in a.vectors.items():
                     self._put_vector(conn, int(cur[0]), space, model, vector, a.embedder_runtime)
             self._bump(conn)
+
+    @staticmethod
+    def _forget_changed_texts(conn: sqlite3.Connection, a: Analysis) -> None:
+        """A re-analysed file whose caption or prompt changed loses that text's vector, so
+        the next text sweep recomputes it from the new text instead of keeping the old."""
+        old = conn.execute("SELECT id, caption, prompt FROM images WHERE path = ?", (a.path,))
+        row = old.fetchone()
+        if row is None:
+            return
+        for space, text, new in (
+            (CAPTION_SPACE, row[1], a.caption),
+            (PROMPT_SPACE, row[2], a.prompt),
+        ):
+            if text != new:
+                conn.execute(
+                    "DELETE FROM embeddings WHERE image_id = ? AND space = ?", (row[0], space)
+                )
 
     @staticmethod
     def _put_maps(conn: sqlite3.Connection, image_id: int, maps: dict[str, bytes]) -> None:
