@@ -15,7 +15,7 @@ from picsift.prompts.service import NotFoundError, PromptService
 from picsift.store import Store
 from picsift.store.filters import Filters
 from tests.fakes import FakeModels
-from tests.generated_files import C2PA_GENERATOR, COMFY, c2pa_jpeg
+from tests.generated_files import C2PA_GENERATOR, COMFY, COMFY_PROMPT, c2pa_jpeg
 
 COLOURS = ("red", "green", "blue", "white", "black", "yellow")
 
@@ -106,3 +106,35 @@ def test_a_second_index_run_checks_nothing_again(library: tuple[Settings, Path])
         assert report.indexed == 0 and report.prompts_checked == 0
         with pytest.raises(NotFoundError):
             PromptService(store).generated(999)
+
+
+def test_prompts_get_sentence_vectors_and_the_caption_channel_weighs_them(
+    library: tuple[Settings, Path],
+) -> None:
+    from picsift.search import channels as ch
+    from picsift.store import PROMPT_SPACE
+
+    settings, _ = library
+    models = FakeModels()
+    with Store(settings.home) as store:
+        assert store.catalog.embedding_count(PROMPT_SPACE) == 3  # the prompts, not the rest
+        store.vector_index(PROMPT_SPACE, save=True)
+        rows = {Path(r.path).name: r.id for r in store.images.analysed_rows()}
+        query = models.text_embedder().embed_texts([COMFY_PROMPT])
+        sources = ("model", "user", "prompt")
+        off = ch.caption(store, query, None, 5, sources, prompt_weight=0.0)
+        on = ch.caption(store, query, None, 5, sources, prompt_weight=1.0)
+        assert off.scores[0] < 0.99  # no caption is the prompt's words
+        assert on.ids[0] == rows["comfy.png"] and on.scores[0] > 0.99  # its prompt is
+        half = ch.caption(store, query, None, 5, sources, prompt_weight=0.5)
+        assert half.scores[0] == pytest.approx(max(off.scores[0], 0.5 * on.scores[0]), abs=1e-5)
+
+
+def test_a_changed_file_gets_a_fresh_caption_vector(library: tuple[Settings, Path]) -> None:
+    settings, folder = library
+    _a1111(folder / "red-dress.png", "green", "a green coat")
+    with Store(settings.home) as store:
+        report = Indexer(store, FakeModels(), settings).run([folder])
+        assert report.indexed == 1
+        assert report.text_vectors == 2  # its new caption and its new prompt
+        assert report.prompts_checked == 1
