@@ -30,8 +30,10 @@ def sync_agreement(
     ``embedder`` is called (the model loaded) only when there is work."""
     done = 0
     model: ImageTextEmbedder | None = None
-    sample_ids, sample = prompts.sample_vectors(space, SAMPLE + 1)
+    sample_ids, sample = None, None  # read once, and only when there is work
     while rows := prompts.missing_agreement(space, batch):
+        if sample_ids is None or sample is None:
+            sample_ids, sample = prompts.sample_vectors(space, SAMPLE + 1)
         model = model or embedder()
         vectors = prompts.vectors_of(space, [r.id for r in rows])
         names = [phrases(r.prompt) for r in rows]
