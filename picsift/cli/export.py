@@ -54,6 +54,9 @@ def export(
     ] = "darktable",
     template: Annotated[str, typer.Option(help="Template of the description.")] = "paragraph",
     alt_template: Annotated[str, typer.Option(help="Template of the alt text.")] = "alt",
+    keywords_template: Annotated[
+        str, typer.Option(help="Template of the keywords (a comma-separated list).")
+    ] = "tags",
     dry_run: Annotated[bool, typer.Option(help="Print what would change; write nothing.")] = False,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="csv/jsonl: write here, not stdout.")
@@ -99,6 +102,7 @@ def export(
             style=style,
             template=template,
             alt_template=alt_template,
+            keywords_template=keywords_template,
             dry_run=dry_run,
         )
         if kind == "xmp":

@@ -57,6 +57,7 @@ class ExportOptions:
     style: str = "darktable"
     template: str = "paragraph"
     alt_template: str = "alt"
+    keywords_template: str = "tags"  # a comma-separated list: tags, objects, colours, framing
     dry_run: bool = False
 
 
@@ -119,8 +120,9 @@ class Exporter:
         described = self._describer.describe_stored(row, facets, options.template)
         alt = self._describer.describe_stored(row, facets, options.alt_template).text or ""
         as_json = self._describer.describe_stored(row, facets, "json").text
-        tags = self._store.images.tag_labels([row.id]).get(row.id, [])
-        keywords = tuple(dict.fromkeys([*tags, *([category] if category else [])]))
+        listed = self._describer.describe_stored(row, facets, options.keywords_template).text
+        words = [w.strip() for w in (listed or "").split(",") if w.strip()]
+        keywords = tuple(dict.fromkeys([*words, *([category] if category else [])]))
         return XmpContent(
             description=" ".join((described.text or "").split()),
             alt=trim_to(alt, ALT_MAX_CHARS),
@@ -145,8 +147,8 @@ class Exporter:
     def packet(self, image_id: int, options: ExportOptions | None = None) -> bytes:
         """The XMP that ``xmp`` export writes for one picture (picsift's fields only)."""
         options = options or ExportOptions()
-        self._describer.check(options.template, [])
-        self._describer.check(options.alt_template, [])
+        for name in (options.template, options.alt_template, options.keywords_template):
+            self._describer.check(name, [])
         row = self._store.images.get(image_id)
         if row is None or row.status != "ok":
             raise NotFoundError(f"no indexed image with id {image_id}")
@@ -155,7 +157,8 @@ class Exporter:
 
     def rows(self, ids: Sequence[int], options: ExportOptions) -> Iterator[Row]:
         """``csv`` / ``jsonl`` rows, from the store alone (files are not read)."""
-        self._describer.check(options.template, [])
+        for name in (options.template, options.alt_template, options.keywords_template):
+            self._describer.check(name, [])
         categories = self._categories()
         found = self._store.images.rows(list(ids))
         for image_id in ids:
@@ -176,8 +179,8 @@ class Exporter:
 
     def xmp(self, ids: Sequence[int], options: ExportOptions) -> Iterator[ExportResult]:
         """Write (or with ``dry_run`` compare) each picture's XMP; one result per picture."""
-        self._describer.check(options.template, [])
-        self._describer.check(options.alt_template, [])
+        for name in (options.template, options.alt_template, options.keywords_template):
+            self._describer.check(name, [])
         sidecar_path(Path("x"), options.style)  # an unknown style fails before any file
         self._exiftool.require("picsift export xmp")
         categories = self._categories()

@@ -5,7 +5,8 @@ The fields content systems, asset managers and photo tools read:
 - ``dc:description``: the description (the ``paragraph`` template by default);
 - ``Iptc4xmpCore:AltTextAccessibility``: alt text, at most 125 characters (``alt``);
 - ``Iptc4xmpCore:ExtDescrAccessibility``: the longer description for accessibility;
-- ``dc:subject``: keywords: the ones already there, then the tags and the category name;
+- ``dc:subject``: keywords: the ones already there, then the ``tags`` template's list (tags,
+  objects, colours, framing) and the category name;
 - the picsift namespace (``data/exiftool/picsift.config``): the caption model, the category,
   the facets (the ``json`` template), and for generated pictures the prompt, generator and
   agreement; and a hash of the description written, so that picsift can tell its own text

@@ -83,6 +83,8 @@ def test_export_xmp_sidecars_then_nothing_to_do(indexed: dict[str, Path]) -> Non
     got = ExifTool().read(sidecar, "XMP:all")
     assert got["XMP-dc:Description"] and got["XMP-iptcCore:AltTextAccessibility"]
     assert "existing keyword" in str(got["XMP-dc:Subject"])
+    plain = ExifTool().read(Path(f"{indexed['a1111']}.xmp"), "XMP:all")  # no keywords of its own
+    assert plain["XMP-dc:Subject"] and plain["XMP-iptcCore:AltTextAccessibility"]
     result = runner.invoke(app, ["export", "xmp", str(folder), "--json"])
     statuses = [json.loads(line)["status"] for line in result.stdout.splitlines()]
     assert statuses == ["unchanged"] * 4

@@ -58,7 +58,9 @@ def test_sidecar_holds_every_field_and_the_picture_is_untouched(library) -> None
     alt = str(got["XMP-iptcCore:AltTextAccessibility"])
     assert 0 < len(alt) <= 125
     assert got["XMP-iptcCore:ExtDescrAccessibility"] == got["XMP-dc:Description"]
-    assert "existing keyword" in str(got["XMP-dc:Subject"])  # copied from the file, kept
+    subject = got["XMP-dc:Subject"]
+    assert isinstance(subject, list) and subject[0] == "existing keyword"  # kept, first
+    assert len(subject) > 1  # then the tags template's: colours, framing
     assert got["XMP-picsift:Prompt"] == XMP_PROMPT and got["XMP-picsift:Generator"]
     assert str(got["XMP-picsift:CaptionModel"]).startswith("fake")
     assert got["XMP-tiff:Artist"] == "Ada Lovelace"  # the file's EXIF, copied into the sidecar
