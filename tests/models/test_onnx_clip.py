@@ -52,7 +52,12 @@ def test_fp32_and_int8_agree_with_eager(exported: Path) -> None:
     quantized = int8.embed_images(photos)
     assert np.min(np.sum(reference * quantized, axis=1)) >= 0.99
     assert np.min(np.sum(images * int8.embed_texts(TEXTS), axis=1)) >= 0.99
-    assert _neighbours(quantized) == _neighbours(reference)  # same top-10 on a fixed set
+    # the same top-10 on a fixed set, up to one near-tie per image: ONNX Runtime's int8
+    # kernels differ by CPU (VNNI, AVX2), and so does which of two near-equal neighbours wins
+    shared = [
+        len(a & b) for a, b in zip(_neighbours(quantized), _neighbours(reference), strict=True)
+    ]
+    assert min(shared) >= 9 and sum(shared) >= 0.97 * 10 * len(shared)
     assert fp32.dim == eager.dim and fp32.runtime == "onnx" and int8.runtime == "onnx-int8"
     # batch size and query length are dynamic axes: one image and a long query work too
     assert fp32.embed_images(photos[:1]).shape == (1, eager.dim)
