@@ -33,13 +33,10 @@ from picsift.imaging.xmp_marks import written_by_picsift
 MAX_TEXT = 16_000  # characters kept of a prompt or description
 MAX_FIELD = 256_000  # bytes of one metadata field read at all
 MAX_JSON = 2_000_000  # bytes of a JSON graph parsed
-MAX_STEPS = 32
+MAX_STEPS = 32  # links followed from a sampler to its prompt text
 MAX_NAME = 200  # characters of a generator's name, a parameter or a problem
-WIRE_PROMPT, WIRE_NEGATIVE, WIRE_ITEMS = (
-    8_000,
-    4_000,
-    32,
-)  # what crosses the sandbox's wire  # links followed from a sampler to its prompt text
+# what crosses the sandbox's wire: prompt and negative prompt characters, settings
+WIRE_PROMPT, WIRE_NEGATIVE, WIRE_ITEMS = 8_000, 4_000, 32
 AI_SOURCE_TYPES = ("trainedAlgorithmicMedia", "compositeWithTrainedAlgorithmicMedia")
 _EXIF_USER_COMMENT, _EXIF_DESCRIPTION, _EXIF_SOFTWARE = 0x9286, 0x010E, 0x0131
 _PARAMS = re.compile(r'\s*([\w ()/-]+):\s*("(?:\\.|[^"\\])*"|[^,]*)(?:,|$)')
